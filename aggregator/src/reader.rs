@@ -1,0 +1,188 @@
+//! The read side: a small pool of DuckDB connections of their own. DuckDB's MVCC gives each
+//! query a committed snapshot, so a read never waits for the writer and never sees half a batch.
+
+use crate::error::Result;
+use crate::store::StoreSettings;
+use childstat_core::{Dur, Indicator, IndicatorValue, Ts};
+use duckdb::{params, Connection};
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex};
+
+const FLOW_WINDOW: &str = include_str!("../sql/flow_window.sql");
+const POINT_IN_TIME: &str = include_str!("../sql/point_in_time.sql");
+const COUNTERS: &str = include_str!("../sql/status.sql");
+const LAST_BATCH: &str =
+    "SELECT batch_id, committed_at FROM batches ORDER BY batch_id DESC LIMIT 1";
+const NEWEST_EVENT: &str = "SELECT max(max_occurred) FROM batches";
+const ALL_OFFSETS: &str =
+    "SELECT topic, kafka_partition, next_offset FROM kafka_offsets ORDER BY topic, kafka_partition";
+
+pub struct ReadPool {
+    idle: Mutex<Vec<Connection>>,
+    available: Condvar,
+    settings: StoreSettings,
+}
+
+/// A connection borrowed from the pool; returned on drop.
+pub struct PooledConn<'a> {
+    pool: &'a ReadPool,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for PooledConn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("present until drop")
+    }
+}
+
+impl Drop for PooledConn<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.conn.take() {
+            if let Ok(mut idle) = self.pool.idle.lock() {
+                idle.push(c);
+                self.pool.available.notify_one();
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// (name, label) → value, committed with the state.
+    pub values: HashMap<(String, String), i64>,
+    pub last_batch: Option<(i64, Ts)>,
+    pub offsets: Vec<(String, i32, i64)>,
+}
+
+impl Counters {
+    pub fn get(&self, name: &str, label: &str) -> i64 {
+        self.values
+            .get(&(name.to_string(), label.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl ReadPool {
+    pub(crate) fn new(
+        writer: &Connection,
+        size: usize,
+        settings: StoreSettings,
+    ) -> Result<ReadPool> {
+        let conns = (0..size.max(1))
+            .map(|_| writer.try_clone())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ReadPool {
+            idle: Mutex::new(conns),
+            available: Condvar::new(),
+            settings,
+        })
+    }
+
+    pub fn settings(&self) -> &StoreSettings {
+        &self.settings
+    }
+
+    pub fn get(&self) -> PooledConn<'_> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(conn) = idle.pop() {
+                return PooledConn {
+                    pool: self,
+                    conn: Some(conn),
+                };
+            }
+            idle = self.available.wait(idle).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Every ledger indicator for `zone` (`None` = citywide) over `(as_of - window, as_of]`,
+    /// point-in-time ones at `as_of`.
+    pub fn current(
+        &self,
+        zone: Option<&str>,
+        window: Dur,
+        as_of: Ts,
+    ) -> Result<Vec<IndicatorValue>> {
+        let conn = self.get();
+        let mut sums: HashMap<String, (i64, i64)> = HashMap::new();
+        let cal = &self.settings.calendar;
+        let lo = as_of.minus(window);
+        let (d_lo, d_hi) = (cal.day_of(lo), cal.day_of(as_of));
+        let b = cal.start_of_day(d_hi);
+        // Whole days strictly inside the window, and the ledger for the partial edges.
+        let (days, edge1_end, edge2_start) = if d_lo < d_hi {
+            ((d_lo + 1, d_hi), cal.start_of_day(d_lo + 1), b)
+        } else {
+            (
+                (0, 0),
+                Ts(as_of.0.saturating_add(1)),
+                Ts(as_of.0.saturating_add(1)),
+            )
+        };
+        let mut stmt = conn.prepare_cached(FLOW_WINDOW)?;
+        let mut rows = stmt.query(params![
+            zone,
+            days.0,
+            days.1,
+            lo.0,
+            edge1_end.0,
+            edge2_start.0,
+            as_of.0
+        ])?;
+        while let Some(r) = rows.next()? {
+            sums.insert(
+                r.get(0)?,
+                (
+                    r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                    r.get::<_, Option<i64>>(2)?.unwrap_or(0),
+                ),
+            );
+        }
+        let mut stmt = conn.prepare_cached(POINT_IN_TIME)?;
+        let mut rows = stmt.query(params![zone, d_hi, b.0, as_of.0])?;
+        while let Some(r) = rows.next()? {
+            sums.insert(r.get(0)?, (r.get::<_, Option<i64>>(1)?.unwrap_or(0), 0));
+        }
+        Ok(Indicator::served()
+            .map(|ind| {
+                let (n, d) = sums.get(ind.name()).copied().unwrap_or((0, 0));
+                IndicatorValue::from_sums(ind, n, d)
+            })
+            .collect())
+    }
+
+    pub fn stored_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>> {
+        crate::store::stored_offsets(&self.get(), topic)
+    }
+
+    /// The newest applied event time.
+    pub fn newest_event(&self) -> Result<Option<Ts>> {
+        let conn = self.get();
+        Ok(conn
+            .query_row(NEWEST_EVENT, [], |r| r.get::<_, Option<i64>>(0))?
+            .map(Ts))
+    }
+
+    pub fn counters(&self) -> Result<Counters> {
+        let conn = self.get();
+        let mut out = Counters::default();
+        let mut stmt = conn.prepare_cached(COUNTERS)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            out.values.insert((r.get(0)?, r.get(1)?), r.get(2)?);
+        }
+        let mut stmt = conn.prepare_cached(LAST_BATCH)?;
+        let mut rows = stmt.query([])?;
+        if let Some(r) = rows.next()? {
+            out.last_batch = Some((r.get(0)?, Ts(r.get(1)?)));
+        }
+        let mut stmt = conn.prepare_cached(ALL_OFFSETS)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            out.offsets.push((r.get(0)?, r.get(1)?, r.get(2)?));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,137 @@
+//! The write side: one `Store` owns the only write connection and the in-memory fold state.
+
+use crate::error::{AggError, Result};
+use crate::memory::Memory;
+use crate::reader::ReadPool;
+use crate::schema;
+use childstat_core::{Calendar, Clocks, Dur, Ts};
+use duckdb::{Config, Connection};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Settings the stored aggregates depend on.
+#[derive(Clone, Debug)]
+pub struct StoreSettings {
+    pub clocks: Clocks,
+    pub calendar: Calendar,
+    pub memory_limit: Option<String>,
+}
+
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) mem: Memory,
+    pub(crate) settings: StoreSettings,
+    pub(crate) poisoned: bool,
+    path: PathBuf,
+}
+
+const SELECT_META: &str = "SELECT value FROM meta WHERE key = ?";
+const INSERT_META: &str = "INSERT INTO meta VALUES (?, ?)";
+const SELECT_OFFSETS: &str =
+    "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE topic = ?";
+const CREATE_STAGING: &str = "
+    CREATE TEMP TABLE IF NOT EXISTS stage_investigations AS SELECT * FROM investigations LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_workers AS SELECT * FROM workers LIMIT 0;";
+
+impl Store {
+    /// Opens (creating if needed) the database file, migrates it and loads the fold state.
+    pub fn open(path: &Path, settings: StoreSettings) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| AggError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut config = Config::default();
+        if let Some(limit) = &settings.memory_limit {
+            config = config.max_memory(limit)?;
+        }
+        let mut conn = Connection::open_with_flags(path, config)?;
+        schema::migrate(&mut conn)?;
+        check_settings(&conn, &settings)?;
+        conn.execute_batch(CREATE_STAGING)?;
+        let mem = Memory::load(&conn)?;
+        Ok(Store {
+            conn,
+            mem,
+            settings,
+            poisoned: false,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A pool of read connections on the same database: reads never block this writer.
+    pub fn read_pool(&self, size: usize) -> Result<ReadPool> {
+        ReadPool::new(&self.conn, size, self.settings.clone())
+    }
+
+    /// Stored next offsets for `topic`, by partition.
+    pub fn stored_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>> {
+        stored_offsets(&self.conn, topic)
+    }
+
+    /// Held events waiting longer than `ttl` for their opening, by zone. Wall-clock based:
+    /// reporting only, never part of the indicator math.
+    pub fn orphans(&self, now: Ts, ttl: Dur) -> BTreeMap<String, u64> {
+        let cutoff = now.minus(ttl);
+        let mut out = BTreeMap::new();
+        for s in self.mem.invs.values().filter(|s| !s.is_opened()) {
+            for p in s.pending.iter().filter(|p| p.arrived_at <= cutoff) {
+                *out.entry(p.zone.clone()).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+
+    pub fn investigations_in_memory(&self) -> usize {
+        self.mem.invs.len()
+    }
+}
+
+pub fn stored_offsets(conn: &Connection, topic: &str) -> Result<HashMap<i32, i64>> {
+    let mut stmt = conn.prepare(SELECT_OFFSETS)?;
+    let rows = stmt.query_map([topic], |r| Ok((r.get::<_, i32>(0)?, r.get::<_, i64>(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn clocks_fingerprint(c: &Clocks) -> String {
+    format!(
+        "contact={}ns safety_assessment={}ns determination={}ns safety_conference={}ns",
+        c.contact.0, c.safety_assessment.0, c.determination.0, c.safety_conference.0
+    )
+}
+
+/// Refuses to mix aggregates built under different clocks or time zones in one file.
+fn check_settings(conn: &Connection, s: &StoreSettings) -> Result<()> {
+    let wanted = [
+        ("time_zone", s.calendar.tz.name().to_string()),
+        ("clocks", clocks_fingerprint(&s.clocks)),
+    ];
+    for (key, configured) in wanted {
+        let stored: Option<String> = conn
+            .query_row(SELECT_META, [key], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                duckdb::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        match stored {
+            None => {
+                conn.execute(INSERT_META, [key, configured.as_str()])?;
+            }
+            Some(stored) if stored != configured => {
+                return Err(AggError::SettingChanged {
+                    key,
+                    stored,
+                    configured,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}

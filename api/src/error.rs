@@ -1,0 +1,83 @@
+//! API errors: a status code and a JSON body `{error, message}`. 5xx details are logged
+//! with a correlation id and never returned.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest {
+        param: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl ApiError {
+    pub fn bad(param: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            param,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<childstat_aggregator::AggError> for ApiError {
+    fn from(e: childstat_aggregator::AggError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::Internal(format!("query task failed: {e}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            ApiError::BadRequest { param, message } => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"error": "bad_request", "parameter": param, "message": message})),
+                )
+                    .into_response()
+            }
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
+            ApiError::Internal(detail) => {
+                let id = format!("{:016x}", rand_id());
+                tracing::error!(error_id = %id, %detail, "internal error serving a request");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("internal error; see the server log for error id {id}"),
+                )
+            }
+        };
+        (status, Json(json!({"error": code, "message": message}))).into_response()
+    }
+}
+
+/// A correlation id for a logged 5xx: unique enough to find the log line.
+fn rand_id() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish()
+}

@@ -1,0 +1,71 @@
+//! The HTTP API: current indicators, zones, health and Prometheus metrics.
+
+pub mod error;
+pub mod params;
+pub mod routes;
+pub mod state;
+
+pub use error::ApiError;
+pub use state::{AppState, Health};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tower_http::timeout::TimeoutLayer;
+
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    Router::new()
+        .route("/api/v1/zones", get(routes::zones))
+        .route("/api/v1/zones/{zone}/indicators", get(routes::indicators))
+        .route("/metrics", get(routes::metrics))
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            request_timeout,
+        ))
+        .with_state(state)
+}
+
+/// Counts every request by its route template (never the raw path, which could carry ids).
+async fn track(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| route_label(p.as_str()))
+        .unwrap_or_else(|| "unmatched".to_string());
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    st.metrics
+        .http_requests
+        .with_label_values(&[&route, resp.status().as_str()])
+        .inc();
+    st.metrics
+        .http_request_seconds
+        .with_label_values(&[&route])
+        .observe(started.elapsed().as_secs_f64());
+    resp
+}
+
+/// `/zones/{zone}/x` → `/zones/:zone/x`: braces in label values trip up simple parsers and
+/// PromQL regexes; the colon form is the common convention.
+fn route_label(template: &str) -> String {
+    template.replace('{', ":").replace('}', "")
+}
+
+/// Serves until `shutdown` resolves, then drains in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,52 @@
+//! Shared state for handlers: the read pool, zones, metrics and pipeline health.
+
+use childstat_aggregator::ReadPool;
+use childstat_core::{Ts, ZoneSet};
+use childstat_telemetry::Metrics;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Liveness signals written by the pipeline tasks and read by `/readyz`.
+#[derive(Debug, Default)]
+pub struct Health {
+    pub broker_up: AtomicBool,
+    /// Wall-clock ns of the writer's last loop turn (it turns at least once a second).
+    pub writer_heartbeat: AtomicI64,
+    pub last_commit: AtomicI64,
+    pub embedded_broker: std::sync::OnceLock<String>,
+}
+
+impl Health {
+    pub fn beat(&self, now: Ts) {
+        self.writer_heartbeat.store(now.0, Ordering::Relaxed);
+    }
+
+    /// Ready when the broker answered recently and the writer is turning.
+    pub fn readiness(&self, now: Ts, stale_after: Duration) -> Result<(), String> {
+        if !self.broker_up.load(Ordering::Relaxed) {
+            return Err("the Kafka broker is not reachable".into());
+        }
+        let beat = Ts(self.writer_heartbeat.load(Ordering::Relaxed));
+        if beat.0 == 0 || now.since(beat).0 > stale_after.as_nanos() as i64 {
+            return Err("the writer has not turned recently".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Arc<ReadPool>,
+    pub zones: Arc<ZoneSet>,
+    pub metrics: Metrics,
+    pub health: Arc<Health>,
+    /// Injectable clock so tests can pin "now".
+    pub clock: Arc<dyn Fn() -> Ts + Send + Sync>,
+}
+
+impl AppState {
+    pub fn now(&self) -> Ts {
+        (self.clock)()
+    }
+}

@@ -1,0 +1,38 @@
+//! The embedded Kafka-protocol broker: librdkafka's mock cluster, in-process, on loopback.
+//! Any Kafka client (kcat included) can produce to its bootstrap address.
+
+use crate::error::IngestError;
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+
+pub struct EmbeddedBroker {
+    cluster: MockCluster<'static, DefaultProducerContext>,
+}
+
+// The mock cluster is a handle to librdkafka's own broker threads; librdkafka's mock API is
+// thread-safe, and the handle is only used to create topics and read the address.
+unsafe impl Send for EmbeddedBroker {}
+unsafe impl Sync for EmbeddedBroker {}
+
+impl EmbeddedBroker {
+    /// Starts a one-broker cluster and creates `topics` with `partitions` each.
+    pub fn start(topics: &[&str], partitions: i32) -> Result<EmbeddedBroker, IngestError> {
+        let cluster = MockCluster::new(1).map_err(IngestError::Embedded)?;
+        for t in topics {
+            cluster
+                .create_topic(t, partitions, 1)
+                .map_err(IngestError::Embedded)?;
+        }
+        Ok(EmbeddedBroker { cluster })
+    }
+
+    pub fn bootstrap_servers(&self) -> String {
+        self.cluster.bootstrap_servers()
+    }
+
+    pub fn create_topic(&self, topic: &str, partitions: i32) -> Result<(), IngestError> {
+        self.cluster
+            .create_topic(topic, partitions, 1)
+            .map_err(IngestError::Embedded)
+    }
+}

@@ -1,0 +1,13 @@
+//! Kafka ingest: a consumer-group member that validates events, dead-letters bad ones and
+//! hands batches to the aggregator's writer. Also the embedded broker for `run`/`demo`.
+
+pub mod consumer;
+pub mod context;
+pub mod deadletter;
+pub mod embedded;
+pub mod error;
+
+pub use consumer::{client_config, high_watermarks, Committed, Ingest, IngestSettings};
+pub use context::OffsetLookup;
+pub use embedded::EmbeddedBroker;
+pub use error::IngestError;

@@ -1,0 +1,15 @@
+//! The assembled childstat service. `main.rs` is a thin CLI over this library, which the
+//! integration tests in `tests/` drive directly.
+
+pub mod cli;
+pub mod error;
+pub mod gauges;
+pub mod logging;
+pub mod pipeline;
+pub mod replay;
+pub mod settings;
+pub mod simulate;
+pub mod writer;
+
+pub use error::AppError;
+pub use pipeline::{Pipeline, StartOptions};

@@ -1,0 +1,259 @@
+//! The assembled service: ingest → writer → DuckDB, the API, and the background tasks,
+//! under one shutdown signal. The first task to fail stops all of them.
+
+use crate::error::AppError;
+use crate::gauges::refresh_indicator_gauges;
+use crate::settings::{ingest_settings, store_settings};
+use crate::writer::{CrashPlan, WriterTask};
+use childstat_aggregator::{ReadPool, Store};
+use childstat_api::{AppState, Health};
+use childstat_config::Config;
+use childstat_core::Ts;
+use childstat_ingest::{EmbeddedBroker, Ingest, OffsetLookup};
+use childstat_telemetry::Metrics;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Default)]
+pub struct StartOptions {
+    /// Test hook: make the writer abandon one batch as if the process died.
+    pub crash: Option<CrashPlan>,
+    /// How often the per-zone indicator gauges are recomputed.
+    pub gauge_interval: Option<Duration>,
+}
+
+pub struct Pipeline {
+    pub addr: SocketAddr,
+    pub brokers: String,
+    pub pool: Arc<ReadPool>,
+    pub metrics: Metrics,
+    pub health: Arc<Health>,
+    pub shutdown: CancellationToken,
+    tasks: JoinSet<(&'static str, Result<(), AppError>)>,
+    /// Kept alive for as long as the pipeline runs.
+    _embedded: Option<Arc<EmbeddedBroker>>,
+}
+
+/// The brokers to use: configured ones, or a freshly started embedded broker.
+pub fn resolve_brokers(cfg: &Config) -> Result<(String, Option<Arc<EmbeddedBroker>>), AppError> {
+    if !cfg.kafka.brokers.trim().is_empty() {
+        return Ok((cfg.kafka.brokers.clone(), None));
+    }
+    let dlq = cfg.kafka.dlq_topic();
+    let broker = EmbeddedBroker::start(
+        &[&cfg.kafka.topic, &dlq],
+        cfg.kafka.embedded_partitions as i32,
+    )?;
+    let addr = broker.bootstrap_servers();
+    tracing::info!(bootstrap = %addr, topic = %cfg.kafka.topic, dead_letters = %dlq, "embedded Kafka broker started (no kafka.brokers configured)");
+    Ok((addr, Some(Arc::new(broker))))
+}
+
+impl Pipeline {
+    /// Starts everything. With `brokers` given, uses them; else resolves from config.
+    pub async fn start(
+        cfg: &Config,
+        brokers: Option<(String, Option<Arc<EmbeddedBroker>>)>,
+        opts: StartOptions,
+    ) -> Result<Pipeline, AppError> {
+        let (brokers, embedded) = match brokers {
+            Some(b) => b,
+            None => resolve_brokers(cfg)?,
+        };
+        let metrics = Metrics::new();
+        let health = Arc::new(Health::default());
+        if let Some(e) = &embedded {
+            let _ = health.embedded_broker.set(e.bootstrap_servers());
+        }
+        let path = cfg.storage.path.clone();
+        let settings = store_settings(cfg);
+        let store = tokio::task::spawn_blocking(move || Store::open(&path, settings))
+            .await
+            .map_err(|e| AppError::TaskFailed {
+                task: "open store",
+                reason: e.to_string(),
+            })??;
+        let pool = Arc::new(store.read_pool(cfg.storage.read_connections)?);
+        seed_metrics(&metrics, &pool)?;
+
+        let lookup_pool = pool.clone();
+        let lookup: OffsetLookup = Arc::new(move |topic: &str| {
+            lookup_pool.stored_offsets(topic).map_err(|e| e.to_string())
+        });
+        let zones = Arc::new(cfg.zone_set());
+        let ingest = Arc::new(Ingest::new(
+            ingest_settings(cfg, &brokers),
+            zones.clone(),
+            lookup,
+            metrics.clone(),
+        )?);
+
+        let listener = tokio::net::TcpListener::bind(cfg.http.bind)
+            .await
+            .map_err(|source| AppError::Bind {
+                addr: cfg.http.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(AppError::Http)?;
+
+        let shutdown = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        let (batch_tx, batch_rx) = mpsc::channel(2);
+        let (commit_tx, commit_rx) = mpsc::channel(64);
+
+        let writer = WriterTask {
+            store,
+            batches: batch_rx,
+            committed: Some(commit_tx),
+            metrics: metrics.clone(),
+            health: health.clone(),
+            orphan_ttl: cfg.kafka.orphan_ttl_dur(),
+            crash: opts.crash,
+        };
+        let sd = shutdown.clone();
+        tasks.spawn(async move { ("writer", writer.run(sd).await) });
+
+        let sd = shutdown.clone();
+        let ing = ingest.clone();
+        tasks.spawn(async move {
+            (
+                "ingest",
+                ing.run(batch_tx, commit_rx, sd)
+                    .await
+                    .map_err(AppError::from),
+            )
+        });
+
+        let sd = shutdown.clone();
+        let ing = ingest.clone();
+        let h = health.clone();
+        let m = metrics.clone();
+        tasks.spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tokio::select! {
+                    _ = sd.cancelled() => return ("broker probe", Ok(())),
+                    _ = tick.tick() => {
+                        let i = ing.clone();
+                        let up = tokio::task::spawn_blocking(move || i.probe_broker(Duration::from_secs(3))).await.unwrap_or(false);
+                        h.broker_up.store(up, Ordering::Relaxed);
+                        m.broker_up.set(i64::from(up));
+                    }
+                }
+            }
+        });
+
+        let sd = shutdown.clone();
+        let (p, m, z) = (pool.clone(), metrics.clone(), zones.clone());
+        let every = opts.gauge_interval.unwrap_or(Duration::from_secs(15));
+        tasks.spawn(async move { ("gauges", refresh_indicator_gauges(p, z, m, every, sd).await) });
+
+        let state = AppState {
+            pool: pool.clone(),
+            zones,
+            metrics: metrics.clone(),
+            health: health.clone(),
+            clock: Arc::new(Ts::now),
+        };
+        let app = childstat_api::router(state, cfg.http.request_timeout);
+        let sd = shutdown.clone();
+        tasks.spawn(async move {
+            let r = childstat_api::serve(listener, app, async move { sd.cancelled().await })
+                .await
+                .map_err(AppError::Http);
+            ("http", r)
+        });
+        tracing::info!(%addr, "API listening: http://{addr}/api/v1/zones/citywide/indicators");
+        Ok(Pipeline {
+            addr,
+            brokers,
+            pool,
+            metrics,
+            health,
+            shutdown,
+            tasks,
+            _embedded: embedded,
+        })
+    }
+
+    /// Waits until shutdown is requested or a task ends; then stops the rest. A task that
+    /// ended on its own, before shutdown, is a failure.
+    pub async fn wait(mut self) -> Result<(), AppError> {
+        let first = tokio::select! {
+            _ = self.shutdown.cancelled() => None,
+            done = self.tasks.join_next() => done,
+        };
+        let stopped_early = !self.shutdown.is_cancelled();
+        self.shutdown.cancel();
+        let mut result = Ok(());
+        if let Some(done) = first {
+            result = task_result(done, stopped_early);
+        }
+        let drain = async {
+            while let Some(done) = self.tasks.join_next().await {
+                let r = task_result(done, false);
+                if result.is_ok() {
+                    result = r;
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(30), drain)
+            .await
+            .is_err()
+        {
+            tracing::warn!("tasks did not stop within 30 s; exiting anyway");
+        }
+        result
+    }
+
+    /// Stops without any graceful step: tasks are aborted wherever they are (crash tests).
+    pub fn abort(mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+fn task_result(
+    done: Result<(&'static str, Result<(), AppError>), tokio::task::JoinError>,
+    early: bool,
+) -> Result<(), AppError> {
+    match done {
+        Ok((_, Err(e))) => Err(e),
+        Ok((task, Ok(()))) if early => Err(AppError::TaskFailed {
+            task,
+            reason: "it ended before shutdown was requested".into(),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) if e.is_cancelled() => Ok(()),
+        Err(e) => Err(AppError::TaskFailed {
+            task: "unknown",
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Counters continue from their committed totals, so a restart does not reset them.
+fn seed_metrics(m: &Metrics, pool: &ReadPool) -> Result<(), AppError> {
+    let c = pool.counters()?;
+    for ((name, label), v) in &c.values {
+        let v = (*v).max(0) as u64;
+        match name.as_str() {
+            "consumed" => m.consumed.inc_by(v),
+            "applied" => m.applied.inc_by(v),
+            "duplicate" => m.duplicate.inc_by(v),
+            "ignored_opening" => m.openings_ignored.inc_by(v),
+            "late" => m.late.with_label_values(&[label]).inc_by(v),
+            "held" => m.orphaned.with_label_values(&[label]).inc_by(v),
+            "dead_lettered" => m.dead_lettered.with_label_values(&[label]).inc_by(v),
+            _ => {}
+        }
+    }
+    if let Some(t) = pool.newest_event()? {
+        m.newest_event_timestamp.set(t.0 as f64 / 1e9);
+    }
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! Translating the typed configuration into each component's settings.
+
+use childstat_aggregator::StoreSettings;
+use childstat_config::Config;
+use childstat_core::{Calendar, Clocks, DecodeLimits, Dur};
+use childstat_ingest::IngestSettings;
+
+pub fn store_settings(cfg: &Config) -> StoreSettings {
+    StoreSettings {
+        clocks: Clocks {
+            contact: Dur::from_std(cfg.clocks.contact),
+            safety_assessment: Dur::from_std(cfg.clocks.safety_assessment),
+            determination: Dur::from_std(cfg.clocks.determination),
+            safety_conference: Dur::from_std(cfg.clocks.safety_conference),
+        },
+        calendar: Calendar::new(cfg.indicators.time_zone),
+        memory_limit: cfg.storage.memory_limit.clone(),
+    }
+}
+
+pub fn decode_limits(cfg: &Config) -> DecodeLimits {
+    DecodeLimits {
+        max_message_bytes: cfg.kafka.max_message_bytes,
+        max_future_skew: Dur::from_std(cfg.kafka.max_future_skew),
+    }
+}
+
+pub fn ingest_settings(cfg: &Config, brokers: &str) -> IngestSettings {
+    IngestSettings {
+        brokers: brokers.to_string(),
+        topic: cfg.kafka.topic.clone(),
+        dlq_topic: cfg.kafka.dlq_topic(),
+        group_id: cfg.kafka.group_id.clone(),
+        auto_offset_reset: cfg.kafka.auto_offset_reset.as_str().to_string(),
+        batch_size: cfg.kafka.batch_size,
+        batch_linger: cfg.kafka.batch_linger,
+        limits: decode_limits(cfg),
+        properties: cfg.kafka.properties.clone(),
+    }
+}

@@ -1,0 +1,148 @@
+//! Shared helpers for the integration tests: a real Kafka-protocol broker (librdkafka's mock
+//! cluster, in-process), a real DuckDB file in a temporary directory, and the simulator.
+#![allow(dead_code)]
+
+pub mod events;
+pub mod recompute;
+pub mod snapshot;
+
+use childstat::pipeline::{Pipeline, StartOptions};
+use childstat_config::Config;
+use childstat_core::Ts;
+use childstat_ingest::{high_watermarks, EmbeddedBroker};
+use childstat_sim::{SimConfig, SimMessage, Simulator};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::util::Timeout;
+use rdkafka::ClientConfig;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const TOPIC: &str = "childstat.events";
+pub const DLQ: &str = "childstat.events.dlq";
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub broker: Arc<EmbeddedBroker>,
+    pub brokers: String,
+}
+
+impl Env {
+    pub fn new(partitions: i32) -> Env {
+        let broker = EmbeddedBroker::start(&[TOPIC, DLQ], partitions).expect("embedded broker");
+        let brokers = broker.bootstrap_servers();
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+            broker: Arc::new(broker),
+            brokers,
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("childstat.duckdb")
+    }
+
+    pub fn config(&self) -> Config {
+        let mut cfg = Config::embedded_defaults();
+        cfg.kafka.brokers = self.brokers.clone();
+        cfg.kafka.topic = TOPIC.into();
+        cfg.kafka.dlq_topic = Some(DLQ.into());
+        cfg.kafka.batch_size = 250;
+        cfg.kafka.batch_linger = Duration::from_millis(20);
+        cfg.storage.path = self.db_path();
+        cfg.storage.read_connections = 2;
+        cfg.http.bind = "127.0.0.1:0".parse().expect("addr");
+        cfg
+    }
+
+    pub async fn start(&self, cfg: &Config, opts: StartOptions) -> Pipeline {
+        Pipeline::start(
+            cfg,
+            Some((self.brokers.clone(), Some(self.broker.clone()))),
+            opts,
+        )
+        .await
+        .expect("pipeline starts")
+    }
+
+    pub fn producer(&self) -> FutureProducer {
+        ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .set("linger.ms", "5")
+            .create()
+            .expect("producer")
+    }
+
+    /// Produces raw (key, payload) pairs in order and waits for every acknowledgement.
+    pub async fn produce(&self, msgs: &[(String, Vec<u8>)]) {
+        let p = self.producer();
+        let futs: Vec<_> = msgs
+            .iter()
+            .map(|(k, v)| p.send(FutureRecord::to(TOPIC).key(k).payload(v), Timeout::Never))
+            .collect();
+        for f in futs {
+            f.await.expect("produce acknowledged");
+        }
+    }
+
+    pub async fn produce_to_partition(&self, partition: i32, msgs: &[(String, Vec<u8>)]) {
+        let p = self.producer();
+        for (k, v) in msgs {
+            p.send(
+                FutureRecord::to(TOPIC)
+                    .partition(partition)
+                    .key(k)
+                    .payload(v),
+                Timeout::Never,
+            )
+            .await
+            .expect("produce acknowledged");
+        }
+    }
+
+    /// Waits until the offsets committed in DuckDB reach every partition's high watermark.
+    pub async fn wait_caught_up(&self, p: &Pipeline, timeout: Duration) {
+        let started = Instant::now();
+        loop {
+            let high =
+                high_watermarks(&self.brokers, TOPIC, Duration::from_secs(5)).expect("watermarks");
+            let stored = p.pool.stored_offsets(TOPIC).expect("stored offsets");
+            let done = high
+                .iter()
+                .all(|(part, h)| *h == 0 || stored.get(part) == Some(h));
+            if done {
+                return;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "not caught up after {timeout:?}: high {high:?}, stored {stored:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+pub fn sim_start() -> Ts {
+    Ts::parse_rfc3339("2026-03-02T00:00:00-05:00").expect("ts")
+}
+
+pub fn simulator(seed: u64, dup: f64, invalid: f64) -> Simulator {
+    Simulator::new(SimConfig {
+        seed,
+        zones: childstat_config::Config::embedded_defaults().zone_set(),
+        start: sim_start(),
+        investigations_per_year: 60_000,
+        duplicate_fraction: dup,
+        invalid_fraction: invalid,
+    })
+}
+
+pub fn sim_messages(seed: u64, n: usize, dup: f64, invalid: f64) -> Vec<SimMessage> {
+    simulator(seed, dup, invalid).take(n).collect()
+}
+
+pub fn as_kv(msgs: &[SimMessage]) -> Vec<(String, Vec<u8>)> {
+    msgs.iter()
+        .map(|m| (m.key().to_string(), m.payload().to_vec()))
+        .collect()
+}

@@ -1,0 +1,88 @@
+//! A comparable digest of everything the aggregator stores, minus what legitimately differs
+//! between two runs (wall-clock arrival times, batch numbering).
+
+use std::path::Path;
+
+const QUERIES: &[(&str, &str)] = &[
+    ("day_agg", "SELECT indicator, zone, day, num, den FROM day_agg WHERE num <> 0 OR den <> 0 ORDER BY ALL"),
+    (
+        "ledger",
+        "SELECT indicator, zone, at_ns, sum(num), sum(den) FROM contrib_ledger GROUP BY ALL
+         HAVING sum(num) <> 0 OR sum(den) <> 0 ORDER BY ALL",
+    ),
+    (
+        "caseload",
+        "SELECT worker_id, at_ns, sum(delta) FROM caseload_ledger GROUP BY ALL HAVING sum(delta) <> 0 ORDER BY ALL",
+    ),
+    ("investigations", "SELECT investigation_id, family_id, zone, received_at, opened, state FROM investigations ORDER BY ALL"),
+    ("workers", "SELECT * FROM workers ORDER BY ALL"),
+    ("counters", "SELECT * FROM pipeline_counters ORDER BY ALL"),
+    ("offsets", "SELECT * FROM kafka_offsets ORDER BY ALL"),
+    (
+        "raw_events",
+        "SELECT * EXCLUDE (arrived_at, batch_id) FROM raw_events ORDER BY event_id",
+    ),
+];
+
+/// The digest, table by table, with wall-clock pending arrival times removed from states.
+pub fn digest(db: &Path, keep_arrival: bool) -> Vec<(String, Vec<String>)> {
+    let conn = duckdb::Connection::open(db).expect("open for digest");
+    QUERIES
+        .iter()
+        .map(|(name, sql)| {
+            let mut stmt = conn.prepare(sql).expect("prepare digest query");
+            let mut rows = stmt.query([]).expect("digest query");
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().expect("row") {
+                let n = r.as_ref().column_count();
+                let mut cols = Vec::with_capacity(n);
+                for i in 0..n {
+                    let v: duckdb::types::Value = r.get(i).expect("value");
+                    cols.push(format!("{v:?}"));
+                }
+                let mut line = cols.join("|");
+                if !keep_arrival && *name == "investigations" {
+                    line = strip_arrivals(&line);
+                }
+                out.push(line);
+            }
+            (name.to_string(), out)
+        })
+        .collect()
+}
+
+fn strip_arrivals(s: &str) -> String {
+    // `"arrived_at":<digits>` inside pending facts is wall-clock, not state.
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("arrived_at\\\":") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + "arrived_at\\\":".len()..];
+        let end = tail
+            .find(|c: char| !c.is_ascii_digit() && c != '-')
+            .unwrap_or(tail.len());
+        out.push_str("arrived_at=*");
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn assert_same(a: &[(String, Vec<String>)], b: &[(String, Vec<String>)], what: &str) {
+    for ((na, ra), (_, rb)) in a.iter().zip(b) {
+        if ra != rb {
+            let first = ra
+                .iter()
+                .zip(rb)
+                .position(|(x, y)| x != y)
+                .unwrap_or(ra.len().min(rb.len()));
+            panic!(
+                "{what}: table {na} differs ({} vs {} rows); first difference at row {first}:\n  {:?}\n  {:?}",
+                ra.len(),
+                rb.len(),
+                ra.get(first),
+                rb.get(first)
+            );
+        }
+    }
+}
