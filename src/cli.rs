@@ -85,6 +85,15 @@ pub enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Ask a running instance whether it is ready (GET /readyz); exit 0 if it is. For container
+    /// health checks, where no curl is installed.
+    Healthcheck {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The URL to ask (default: /readyz on http.bind, with 0.0.0.0 read as 127.0.0.1).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Load and validate the configuration, print it, and exit non-zero if it is invalid.
     CheckConfig {
         #[command(flatten)]

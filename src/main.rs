@@ -42,6 +42,31 @@ async fn dispatch(cmd: Command) -> Result<()> {
             eprintln!("configuration is valid");
             Ok(())
         }
+        Command::Healthcheck { config, url } => {
+            let cfg = load(&config)?;
+            let url = url.unwrap_or_else(|| {
+                let mut bind = cfg.http.bind;
+                if bind.ip().is_unspecified() {
+                    bind.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                format!("http://{bind}/readyz")
+            });
+            let resp = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .build()
+                .context("building the HTTP client")?
+                .get(&url)
+                .send()
+                .await
+                .with_context(|| format!("asking {url}"))?;
+            let status = resp.status();
+            let body = resp.text().await.unwrap_or_default();
+            if !status.is_success() {
+                bail!("{url} answered {status}: {body}");
+            }
+            println!("{body}");
+            Ok(())
+        }
         Command::Run { config } => {
             let cfg = load(&config)?;
             logging::init(&cfg.log);

@@ -66,7 +66,7 @@ fn embedded_defaults_load_and_validate() {
     assert_eq!(c.http.request_timeout, Duration::from_secs(10));
     assert_eq!(c.simulator.seed, 42);
     assert_eq!(c.simulator.history_dur(), Dur::days(91));
-    assert_eq!(c.simulator.speed, 86400.0);
+    assert_eq!(c.simulator.speed, 259200.0);
     assert_eq!(c.simulator.duplicate_fraction, 0.01);
     assert_eq!(c.simulator.invalid_fraction, 0.005);
     assert_eq!(c.simulator.investigations_per_year, 60000);
