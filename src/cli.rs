@@ -85,6 +85,19 @@ pub enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Freeze the weekly snapshot of an ISO week by hand (the service does it on its own at
+    /// the end of every week). Run it while the service is stopped: DuckDB allows one writer.
+    Snapshot {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The ISO week, e.g. 2026-W47.
+        #[arg(long)]
+        week: String,
+        /// Retake a snapshot that already exists. Snapshots are otherwise never rewritten;
+        /// a forced retake is logged and recorded with the snapshot.
+        #[arg(long)]
+        force: bool,
+    },
     /// Ask a running instance whether it is ready (GET /readyz); exit 0 if it is. For container
     /// health checks, where no curl is installed.
     Healthcheck {

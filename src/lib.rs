@@ -7,6 +7,7 @@ pub mod gauges;
 pub mod logging;
 pub mod pipeline;
 pub mod replay;
+pub mod scheduler;
 pub mod settings;
 pub mod simulate;
 pub mod writer;

@@ -3,6 +3,7 @@ use childstat::cli::{Cli, Command, ConfigArg};
 use childstat::pipeline::{resolve_brokers, Pipeline, StartOptions};
 use childstat::simulate::{self, Pace};
 use childstat::{logging, replay};
+use childstat_aggregator::{IsoWeek, Store};
 use childstat_config::Config;
 use childstat_core::Ts;
 use clap::Parser;
@@ -40,6 +41,37 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 serde_json::to_string_pretty(&cfg).context("printing the configuration")?
             );
             eprintln!("configuration is valid");
+            Ok(())
+        }
+        Command::Snapshot {
+            config,
+            week,
+            force,
+        } => {
+            let cfg = load(&config)?;
+            logging::init(&cfg.log);
+            let Some(w) = IsoWeek::parse(&week) else {
+                bail!("--week must be an ISO week like 2026-W47, not `{week}`");
+            };
+            let zones: Vec<String> = cfg.zone_set().codes().map(str::to_string).collect();
+            let settings = childstat::settings::store_settings(&cfg);
+            let path = cfg.storage.path.clone();
+            let info = tokio::task::spawn_blocking(move || {
+                let mut store = Store::open(&path, settings)
+                    .with_context(|| format!("opening {} (is childstat running? DuckDB allows one writer)", path.display()))?;
+                if force && store.has_snapshot(w)? {
+                    tracing::warn!(week = %w, "retaking an existing snapshot because --force was given");
+                }
+                anyhow::Ok(store.take_snapshot(w, &zones, Ts::now(), force)?)
+            })
+            .await??;
+            println!(
+                "snapshot {} frozen as of {} in {} ms{}",
+                info.iso_week,
+                info.as_of,
+                info.took_ms,
+                if info.forced { " (forced)" } else { "" }
+            );
             Ok(())
         }
         Command::Healthcheck { config, url } => {

@@ -105,10 +105,13 @@ impl Pipeline {
         let mut tasks = JoinSet::new();
         let (batch_tx, batch_rx) = mpsc::channel(2);
         let (commit_tx, commit_rx) = mpsc::channel(64);
+        let (command_tx, command_rx) = mpsc::channel(4);
 
         let writer = WriterTask {
             store,
             batches: batch_rx,
+            commands: command_rx,
+            zones: zones.codes().map(str::to_string).collect(),
             committed: Some(commit_tx),
             metrics: metrics.clone(),
             health: health.clone(),
@@ -152,6 +155,16 @@ impl Pipeline {
         let (p, m, z) = (pool.clone(), metrics.clone(), zones.clone());
         let every = opts.gauge_interval.unwrap_or(Duration::from_secs(15));
         tasks.spawn(async move { ("gauges", refresh_indicator_gauges(p, z, m, every, sd).await) });
+
+        let sd = shutdown.clone();
+        let (p, m) = (pool.clone(), metrics.clone());
+        let tz = cfg.indicators.time_zone;
+        tasks.spawn(async move {
+            (
+                "snapshot scheduler",
+                crate::scheduler::run(p, m, tz, command_tx, sd).await,
+            )
+        });
 
         let state = AppState {
             pool: pool.clone(),

@@ -15,6 +15,7 @@ pub fn store_settings(cfg: &Config) -> StoreSettings {
         },
         calendar: Calendar::new(cfg.indicators.time_zone),
         memory_limit: cfg.storage.memory_limit.clone(),
+        caseload_threshold: cfg.indicators.caseload_threshold,
     }
 }
 

@@ -1,14 +1,14 @@
 //! The writer task: owns the `Store` (the only write connection) and commits batches.
 
 use crate::error::AppError;
-use childstat_aggregator::{BatchOutcome, CrashPoint, Store, LATE_BUCKETS};
+use childstat_aggregator::{BatchOutcome, CrashPoint, IsoWeek, SnapshotInfo, Store, LATE_BUCKETS};
 use childstat_api::Health;
 use childstat_core::{Batch, Dur, Ts};
 use childstat_ingest::Committed;
 use childstat_telemetry::Metrics;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 /// A test hook: abandon batch number `batch` (1-based, counted in this process) at `point`,
@@ -19,9 +19,20 @@ pub struct CrashPlan {
     pub point: CrashPoint,
 }
 
+/// Requests other than batches, served by the writer because it owns the write connection.
+pub enum WriterCommand {
+    Snapshot {
+        week: IsoWeek,
+        force: bool,
+        reply: oneshot::Sender<Result<SnapshotInfo, String>>,
+    },
+}
+
 pub struct WriterTask {
     pub store: Store,
     pub batches: mpsc::Receiver<Batch>,
+    pub commands: mpsc::Receiver<WriterCommand>,
+    pub zones: Vec<String>,
     pub committed: Option<mpsc::Sender<Committed>>,
     pub metrics: Metrics,
     pub health: Arc<Health>,
@@ -67,6 +78,20 @@ impl WriterTask {
                         // The consumer may be gone during shutdown; mirroring is informational.
                         let _ = tx.try_send(batch.next_offsets.clone());
                     }
+                }
+                Some(cmd) = self.commands.recv() => {
+                    let WriterCommand::Snapshot { week, force, reply } = cmd;
+                    let mut s = store.take().ok_or_else(|| AppError::Invalid("writer lost its store".into()))?;
+                    let zones = self.zones.clone();
+                    let (s, r) = tokio::task::spawn_blocking(move || {
+                        let r = s.take_snapshot(week, &zones, Ts::now(), force);
+                        (s, r)
+                    })
+                    .await
+                    .map_err(|e| AppError::TaskFailed { task: "writer", reason: e.to_string() })?;
+                    store = Some(s);
+                    // A refused or failed snapshot is the requester's answer, not a writer failure.
+                    let _ = reply.send(r.map_err(|e| e.to_string()));
                 }
                 _ = tick.tick() => self.health.beat(Ts::now()),
                 _ = report.tick() => {

@@ -44,6 +44,8 @@ const SELECT_COLLISIONS: &str = "SELECT event_id FROM raw_events WHERE id_hash =
 const MERGE_INVESTIGATIONS: &str = "
     INSERT OR REPLACE INTO investigations SELECT * FROM stage_investigations;
     DELETE FROM stage_investigations;";
+const DELETE_WORKER_SPANS: &str =
+    "DELETE FROM worker_spans WHERE worker_id IN (SELECT worker_id FROM stage_workers)";
 const MERGE_WORKERS: &str = "
     INSERT OR REPLACE INTO workers SELECT * FROM stage_workers;
     DELETE FROM stage_workers;";
@@ -273,6 +275,23 @@ fn write_batch(
         app.flush()?;
     }
     tx.execute_batch(MERGE_INVESTIGATIONS)?;
+    tx.execute_batch(DELETE_WORKER_SPANS)?;
+    {
+        let mut app = tx.appender("worker_spans")?;
+        for (id, w) in &folded.workers {
+            for (ch, start, end) in w.spans() {
+                app.append_row(params![
+                    id,
+                    ch.role.as_str(),
+                    ch.status.as_str(),
+                    ch.zone,
+                    start.0,
+                    end.0
+                ])?;
+            }
+        }
+        app.flush()?;
+    }
     tx.execute_batch(MERGE_WORKERS)?;
     check(crash, CrashPoint::AfterState)?;
 

@@ -9,6 +9,11 @@ pub enum AggError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("schema migration {version} ({name}) failed: {source}")]
     Migration {
         version: i32,
@@ -32,6 +37,8 @@ pub enum AggError {
     },
     #[error("the writer is poisoned by an earlier failure; restart to reload state")]
     Poisoned,
+    #[error("the snapshot for {0} already exists and snapshots are never rewritten; pass --force to retake it (the retake is recorded)")]
+    SnapshotExists(String),
     #[error("injected crash at {0:?} (test hook)")]
     InjectedCrash(crate::apply::CrashPoint),
 }

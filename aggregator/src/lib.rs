@@ -6,13 +6,20 @@
 pub mod apply;
 pub mod error;
 pub mod fold;
+pub mod history;
 pub mod memory;
+pub mod queries;
 pub mod rawrow;
 pub mod reader;
 pub mod schema;
+pub mod snapshot;
+pub mod snapshot_read;
 pub mod store;
 
 pub use apply::{BatchOutcome, CrashPoint, LATE_BUCKETS};
 pub use error::AggError;
+pub use history::HistoryPoint;
 pub use reader::{Counters, ReadPool};
+pub use snapshot::{IsoWeek, SnapshotInfo};
+pub use snapshot_read::SnapshotValue;
 pub use store::{Store, StoreSettings};

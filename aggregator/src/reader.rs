@@ -2,14 +2,13 @@
 //! query a committed snapshot, so a read never waits for the writer and never sees half a batch.
 
 use crate::error::Result;
+use crate::queries::{caseload_on, current_on};
 use crate::store::StoreSettings;
-use childstat_core::{Dur, Indicator, IndicatorValue, Ts};
-use duckdb::{params, Connection};
+use childstat_core::{Caseload, Dur, IndicatorValue, Ts};
+use duckdb::Connection;
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
-const FLOW_WINDOW: &str = include_str!("../sql/flow_window.sql");
-const POINT_IN_TIME: &str = include_str!("../sql/point_in_time.sql");
 const COUNTERS: &str = include_str!("../sql/status.sql");
 const LAST_BATCH: &str =
     "SELECT batch_id, committed_at FROM batches ORDER BY batch_id DESC LIMIT 1";
@@ -97,7 +96,7 @@ impl ReadPool {
         }
     }
 
-    /// Every ledger indicator for `zone` (`None` = citywide) over `(as_of - window, as_of]`,
+    /// Every indicator for `zone` (`None` = citywide): flows over `(as_of - window, as_of]`,
     /// point-in-time ones at `as_of`.
     pub fn current(
         &self,
@@ -105,52 +104,12 @@ impl ReadPool {
         window: Dur,
         as_of: Ts,
     ) -> Result<Vec<IndicatorValue>> {
-        let conn = self.get();
-        let mut sums: HashMap<String, (i64, i64)> = HashMap::new();
-        let cal = &self.settings.calendar;
-        let lo = as_of.minus(window);
-        let (d_lo, d_hi) = (cal.day_of(lo), cal.day_of(as_of));
-        let b = cal.start_of_day(d_hi);
-        // Whole days strictly inside the window, and the ledger for the partial edges.
-        let (days, edge1_end, edge2_start) = if d_lo < d_hi {
-            ((d_lo + 1, d_hi), cal.start_of_day(d_lo + 1), b)
-        } else {
-            (
-                (0, 0),
-                Ts(as_of.0.saturating_add(1)),
-                Ts(as_of.0.saturating_add(1)),
-            )
-        };
-        let mut stmt = conn.prepare_cached(FLOW_WINDOW)?;
-        let mut rows = stmt.query(params![
-            zone,
-            days.0,
-            days.1,
-            lo.0,
-            edge1_end.0,
-            edge2_start.0,
-            as_of.0
-        ])?;
-        while let Some(r) = rows.next()? {
-            sums.insert(
-                r.get(0)?,
-                (
-                    r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-                    r.get::<_, Option<i64>>(2)?.unwrap_or(0),
-                ),
-            );
-        }
-        let mut stmt = conn.prepare_cached(POINT_IN_TIME)?;
-        let mut rows = stmt.query(params![zone, d_hi, b.0, as_of.0])?;
-        while let Some(r) = rows.next()? {
-            sums.insert(r.get(0)?, (r.get::<_, Option<i64>>(1)?.unwrap_or(0), 0));
-        }
-        Ok(Indicator::served()
-            .map(|ind| {
-                let (n, d) = sums.get(ind.name()).copied().unwrap_or((0, 0));
-                IndicatorValue::from_sums(ind, n, d)
-            })
-            .collect())
+        current_on(&self.get(), &self.settings, zone, window, as_of)
+    }
+
+    /// Caseload figures at `t` for `zone` (`None` = citywide).
+    pub fn caseload(&self, zone: Option<&str>, t: Ts) -> Result<Caseload> {
+        caseload_on(&self.get(), &self.settings, zone, t)
     }
 
     pub fn stored_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>> {

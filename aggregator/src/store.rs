@@ -15,6 +15,8 @@ pub struct StoreSettings {
     pub clocks: Clocks,
     pub calendar: Calendar,
     pub memory_limit: Option<String>,
+    /// Read-time only: caseloads above this count toward `cps_over_threshold`.
+    pub caseload_threshold: u32,
 }
 
 pub struct Store {

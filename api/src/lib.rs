@@ -1,8 +1,10 @@
 //! The HTTP API: current indicators, zones, health and Prometheus metrics.
 
 pub mod error;
+pub mod history;
 pub mod params;
 pub mod routes;
+pub mod snapshots;
 pub mod state;
 
 pub use error::ApiError;
@@ -21,6 +23,16 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .route("/api/v1/zones", get(routes::zones))
         .route("/api/v1/zones/{zone}/indicators", get(routes::indicators))
+        .route(
+            "/api/v1/zones/{zone}/indicators/{name}/history",
+            get(history::history),
+        )
+        .route("/api/v1/snapshots", get(snapshots::list))
+        .route("/api/v1/snapshots/{iso_week}", get(snapshots::one))
+        .route(
+            "/api/v1/snapshots/{iso_week}/export",
+            get(snapshots::export),
+        )
         .route("/metrics", get(routes::metrics))
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))

@@ -1,7 +1,7 @@
 //! Query-parameter parsing with messages that name the parameter.
 
 use crate::error::ApiError;
-use childstat_core::{Dur, Ts};
+use childstat_core::{Dur, Step, Ts};
 use std::collections::HashMap;
 
 pub const WINDOWS: [(&str, Dur); 3] = [
@@ -30,6 +30,10 @@ impl Params {
         Ok(Params { map })
     }
 
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(String::as_str)
+    }
+
     pub fn window(&self) -> Result<(&'static str, Dur), ApiError> {
         match self.map.get("window") {
             None => Ok(WINDOWS[1]),
@@ -38,6 +42,25 @@ impl Params {
                 .copied()
                 .find(|(name, _)| name == w)
                 .ok_or_else(|| ApiError::bad("window", "window must be one of 7d, 28d, 91d")),
+        }
+    }
+
+    pub fn date(&self, name: &'static str) -> Result<chrono::NaiveDate, ApiError> {
+        let s = self
+            .map
+            .get(name)
+            .ok_or_else(|| ApiError::bad(name, format!("{name} is required, as YYYY-MM-DD")))?;
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .filter(|_| s.len() == 10)
+            .ok_or_else(|| ApiError::bad(name, format!("{name} must be a date as YYYY-MM-DD")))
+    }
+
+    pub fn step(&self) -> Result<Step, ApiError> {
+        match self.map.get("step") {
+            None => Ok(Step::Day),
+            Some(s) => Step::parse(s)
+                .ok_or_else(|| ApiError::bad("step", "step must be one of day, week, month")),
         }
     }
 

@@ -306,6 +306,18 @@ impl WorkerState {
         idx.checked_sub(1).map(|i| &self.changes[i])
     }
 
+    /// `[start, end)` intervals between consecutive changes, with the state in force.
+    pub fn spans(&self) -> impl Iterator<Item = (&WorkerChange, Ts, Ts)> {
+        self.changes.iter().enumerate().filter_map(|(i, ch)| {
+            let start = ch.key.occurred_at;
+            let end = self
+                .changes
+                .get(i + 1)
+                .map_or(Ts::MAX, |n| n.key.occurred_at);
+            (start < end).then_some((ch, start, end))
+        })
+    }
+
     /// Active CPS and supervisor counts, as spans between consecutive changes.
     pub fn contribs(&self) -> Contribs {
         let mut c = Contribs::default();

@@ -87,10 +87,16 @@ impl Indicator {
         self.value() != Value::Caseload
     }
 
-    /// The indicators the API serves. The spine serves a subset; the rest are computed and
-    /// stored already, and are switched on here as their read paths land.
-    pub fn served() -> impl Iterator<Item = Indicator> {
-        Indicator::ALL.iter().copied().filter(|i| i.is_ledger())
+    /// Flow members counted only once due (their attribution instant is a deadline), so a
+    /// history bucket after `as_of` holds none of them.
+    pub fn is_due_based(self) -> bool {
+        matches!(
+            self,
+            Indicator::Contact24hRate
+                | Indicator::SafetyAssessment7dRate
+                | Indicator::Determination60dRate
+                | Indicator::SafetyConferenceRate
+        )
     }
 }
 
@@ -107,6 +113,42 @@ pub struct IndicatorValue {
     pub value: Option<f64>,
     pub numerator: Option<i64>,
     pub denominator: Option<i64>,
+}
+
+/// Caseload figures at one instant, for one zone or citywide.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caseload {
+    pub active_cps: i64,
+    pub total: i64,
+    pub max: Option<i64>,
+    pub over_threshold: i64,
+}
+
+impl Caseload {
+    pub fn value(&self, ind: Indicator) -> Option<IndicatorValue> {
+        let name = ind.name();
+        Some(match ind {
+            Indicator::CaseloadAvg => IndicatorValue {
+                name,
+                value: (self.active_cps != 0).then(|| self.total as f64 / self.active_cps as f64),
+                numerator: Some(self.total),
+                denominator: Some(self.active_cps),
+            },
+            Indicator::CaseloadMax => IndicatorValue {
+                name,
+                value: self.max.map(|m| m as f64),
+                numerator: self.max,
+                denominator: None,
+            },
+            Indicator::CpsOverThreshold => IndicatorValue {
+                name,
+                value: Some(self.over_threshold as f64),
+                numerator: Some(self.over_threshold),
+                denominator: None,
+            },
+            _ => return None,
+        })
+    }
 }
 
 impl IndicatorValue {

@@ -19,7 +19,7 @@ pub use clocks::Clocks;
 pub use contrib::{investigation_contribs, CaseloadContribs, Contribs, WorkerChange, WorkerState};
 pub use decode::{decode, DeadLetterReason, DecodeLimits, Rejection};
 pub use event::{Body, Event, EventType, Opened};
-pub use indicator::{Indicator, IndicatorValue};
+pub use indicator::{Caseload, Indicator, IndicatorValue};
 pub use state::{Applied, InvState};
 pub use time::{Dur, Ts};
 pub use zone::{ZoneInfo, ZoneSet, CITYWIDE};
