@@ -30,6 +30,10 @@ impl OrderKey {
 pub struct OpeningFact {
     pub event_id: String,
     pub occurred_at: Ts,
+    /// Orders the opening against transfers for the assigned worker. States stored before
+    /// this field existed read it as 0, which keeps their old tie-break (the transfer wins).
+    #[serde(default)]
+    pub recorded_at: Ts,
     pub zone: String,
     pub received_at: Ts,
     pub family_id: String,
@@ -204,6 +208,7 @@ impl InvState {
         let candidate = OpeningFact {
             event_id: e.event_id.clone(),
             occurred_at: e.occurred_at,
+            recorded_at: e.recorded_at,
             zone: e.zone.clone(),
             received_at: o.received_at,
             family_id: o.family_id.clone(),
@@ -245,13 +250,28 @@ impl InvState {
     }
 
     /// The assigned worker at `t`: the latest opening or transfer at or before `t`.
+    ///
+    /// Unlike the zone, the definition ranks the opening with the transfers, so a transfer
+    /// that occurred before the opening was entered does not outrank it.
     pub fn worker_at(&self, t: Ts) -> Option<&str> {
         let opening = self.opening.as_ref()?;
         let idx = self.transfers.partition_point(|x| x.key.occurred_at <= t);
-        match idx {
-            0 if opening.occurred_at <= t => Some(opening.worker_id.as_str()),
-            0 => None,
-            i => Some(self.transfers[i - 1].worker_id.as_str()),
+        let transfer = idx.checked_sub(1).map(|i| &self.transfers[i]);
+        let opening_key = (
+            opening.occurred_at,
+            opening.recorded_at,
+            opening.event_id.as_str(),
+        );
+        match transfer {
+            Some(tr)
+                if opening.occurred_at > t
+                    || (tr.key.occurred_at, tr.key.recorded_at, tr.key.event_id.as_str())
+                        > opening_key =>
+            {
+                Some(tr.worker_id.as_str())
+            }
+            _ if opening.occurred_at <= t => Some(opening.worker_id.as_str()),
+            _ => None,
         }
     }
 

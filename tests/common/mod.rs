@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod events;
+pub mod more_events;
 pub mod recompute;
 pub mod snapshot;
 

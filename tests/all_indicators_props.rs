@@ -1,0 +1,273 @@
+//! Property: for every indicator, zone, window and history step, the product's incremental
+//! aggregates equal a naive recomputation from `raw_events` (`common::recompute`), whatever
+//! the delivery order and batch split, across both DST changes of 2026 in New York.
+
+#[path = "all_indicators_props/adversarial.rs"]
+mod adversarial;
+mod common;
+
+use childstat::settings::store_settings;
+use childstat_aggregator::{ReadPool, Store};
+use childstat_config::Config;
+use childstat_core::{
+    decode, Accepted, Batch, Calendar, DecodeLimits, Dur, Event, Indicator, IndicatorValue,
+    Source, Step, Ts,
+};
+use childstat_sim::{SimConfig, Simulator};
+use chrono::{Days, NaiveDate};
+use common::recompute::{load, Naive, Value, INDICATORS};
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+use std::collections::BTreeMap;
+
+const ZONES: [Option<&str>; 6] = [
+    None,
+    Some("Z01"),
+    Some("Z02"),
+    Some("Z07"),
+    Some("Z13"),
+    Some("OSI"),
+];
+const WINDOWS: [Dur; 3] = [Dur::days(7), Dur::days(28), Dur::days(91)];
+
+/// A week around one DST change: the simulator starts on its Monday.
+struct Case {
+    start: &'static str,
+    dst: (i32, u32, u32),
+}
+
+const SPRING: Case = Case {
+    start: "2026-03-02T00:00:00-05:00",
+    dst: (2026, 3, 8),
+};
+const FALL: Case = Case {
+    start: "2026-10-26T00:00:00-04:00",
+    dst: (2026, 11, 1),
+};
+
+fn cal() -> Calendar {
+    Calendar::new(chrono_tz::America::New_York)
+}
+
+fn sim_events(start: Ts, seed: u64, n: usize) -> Vec<Event> {
+    let zones = Config::embedded_defaults().zone_set();
+    let sim = Simulator::new(SimConfig {
+        seed,
+        zones: zones.clone(),
+        start,
+        investigations_per_year: 60_000,
+        duplicate_fraction: 0.05,
+        invalid_fraction: 0.0,
+    });
+    let now = start.plus(Dur::days(400));
+    sim.take(n)
+        .filter_map(|m| decode(m.payload(), &zones, &DecodeLimits::default(), now).ok())
+        .collect()
+}
+
+fn accepted(events: Vec<Event>) -> Vec<Accepted> {
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| Accepted {
+            payload: event.to_json(),
+            event,
+            source: Source {
+                topic: "t".into(),
+                partition: 0,
+                offset: i as i64,
+            },
+        })
+        .collect()
+}
+
+fn apply(path: &std::path::Path, events: &[Accepted], cuts: &[usize], now: Ts) -> Store {
+    let mut store = Store::open(path, store_settings(&Config::embedded_defaults())).expect("store");
+    let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (events.len() + 1)).collect();
+    bounds.push(events.len());
+    bounds.sort_unstable();
+    let mut start = 0;
+    for end in bounds.into_iter().filter(|&e| e > 0) {
+        if end <= start {
+            continue;
+        }
+        let batch = Batch {
+            accepted: events[start..end].to_vec(),
+            dead_letters: BTreeMap::new(),
+            next_offsets: BTreeMap::from([(("t".to_string(), 0), end as i64)]),
+            messages: (end - start) as u64,
+        };
+        store.apply_batch(&batch, now).expect("apply");
+        start = end;
+    }
+    store
+}
+
+fn same(got: &IndicatorValue, want: &Value) -> bool {
+    let value = match (got.value, want.0) {
+        (None, None) => true,
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-12,
+        _ => false,
+    };
+    value && got.numerator == want.1 && got.denominator == want.2
+}
+
+fn show(v: &IndicatorValue) -> Value {
+    (v.value, v.numerator, v.denominator)
+}
+
+/// Fails with the first few differences, so one run shows the pattern.
+fn verdict(diffs: Vec<String>) -> Result<(), TestCaseError> {
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    let head: Vec<&String> = diffs.iter().take(12).collect();
+    Err(TestCaseError::fail(format!(
+        "{} differences (product vs naive), first:\n{}",
+        diffs.len(),
+        head.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+    )))
+}
+
+fn check_current(pool: &ReadPool, naive: &Naive, as_ofs: &[Ts], diffs: &mut Vec<String>) {
+    for &as_of in as_ofs {
+        for zone in ZONES {
+            for w in WINDOWS {
+                let got = pool.current(zone, w, as_of).expect("current");
+                let want = naive.current(zone, w.0, as_of);
+                assert_eq!(got.len(), want.len(), "indicator count");
+                for v in &got {
+                    let n = &want[v.name];
+                    if !same(v, n) {
+                        diffs.push(format!(
+                            "current {} {zone:?} {}d @ {as_of:?}: {:?} vs {n:?}",
+                            v.name,
+                            w.0 / Dur::days(1).0,
+                            show(v)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_history(pool: &ReadPool, naive: &Naive, dst: NaiveDate, as_of: Ts, diffs: &mut Vec<String>) {
+    let around = |before: u64, after: u64| (dst - Days::new(before), dst + Days::new(after));
+    let ranges = [
+        (Step::Day, around(3, 3)),
+        (Step::Week, around(14, 14)),
+        (Step::Month, around(62, 31)),
+    ];
+    for zone in ZONES {
+        for &ind in Indicator::ALL {
+            for (step, (from, to)) in ranges {
+                let got = pool
+                    .history(zone, ind, from, to, step, as_of)
+                    .expect("history");
+                let want = naive.history(zone, ind.name(), from, to, step, as_of);
+                assert_eq!(got.len(), want.len(), "{ind} {step:?} bucket count");
+                for (g, (start, w)) in got.iter().zip(&want) {
+                    assert_eq!(g.bucket_start, *start, "bucket starts");
+                    if !same(&g.value, w) {
+                        diffs.push(format!(
+                            "history {ind} {zone:?} {} {start} as_of {as_of:?}: {:?} vs {w:?}",
+                            step.as_str(),
+                            show(&g.value)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn run_case(
+    case: &Case,
+    seed: u64,
+    n: usize,
+    adv_seed: u64,
+    shuffle_seed: u64,
+    cuts: &[usize],
+    extra: i64,
+) -> Result<(), TestCaseError> {
+    let cal = cal();
+    let start = Ts::parse_rfc3339(case.start).expect("start");
+    let dst = NaiveDate::from_ymd_opt(case.dst.0, case.dst.1, case.dst.2).expect("date");
+    let midnight = |days_after_dst: i64| {
+        let d = if days_after_dst >= 0 {
+            dst + Days::new(days_after_dst as u64)
+        } else {
+            dst - Days::new(days_after_dst.unsigned_abs())
+        };
+        cal.start_of_date(d)
+    };
+    // The clock jumps two hours after local midnight on the DST day, either way.
+    let dst_instant = midnight(0).plus(Dur::hours(2));
+    let as_ofs = [
+        midnight(-5),
+        start.plus(Dur::hours(30)),
+        midnight(0),
+        dst_instant,
+        midnight(1),
+        start.plus(Dur(extra)),
+    ];
+    let mut anchors = as_ofs.to_vec();
+    anchors.extend([midnight(-1), midnight(2), dst_instant.minus(Dur(1))]);
+
+    let sim = sim_events(start, seed, n);
+    let adv = adversarial::generate(adv_seed, &anchors, &sim);
+    let mut events = sim;
+    events.extend(adv.events);
+    // Deliver out of order, then the held-back openings after everything else.
+    let mut rng = adversarial::Rng::new(shuffle_seed);
+    for i in (1..events.len()).rev() {
+        events.swap(i, rng.below(i + 1));
+    }
+    events.extend(adv.last);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("all.duckdb");
+    let store = apply(&path, &accepted(events), cuts, start.plus(Dur::days(400)));
+    let pool = store.read_pool(1).expect("pool");
+    let naive = Naive::new(load(&path));
+
+    let names: Vec<&str> = Indicator::ALL.iter().map(|i| i.name()).collect();
+    let naive_names: Vec<&str> = INDICATORS.iter().map(|(n, _)| *n).collect();
+    prop_assert_eq!(names, naive_names, "both catalogues list every indicator");
+
+    let mut diffs = Vec::new();
+    check_current(&pool, &naive, &as_ofs, &mut diffs);
+    for as_of in [dst_instant, as_ofs[5]] {
+        check_history(&pool, &naive, dst, as_of, &mut diffs);
+    }
+    verdict(diffs)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_indicator_equals_recomputation_across_spring_forward(
+        seed in 0u64..1_000,
+        n in 1_800usize..2_200,
+        adv_seed in any::<u64>(),
+        shuffle_seed in any::<u64>(),
+        cuts in prop::collection::vec(0usize..3_000, 0..8),
+        extra in 0i64..Dur::days(14).0,
+    ) {
+        run_case(&SPRING, seed, n, adv_seed, shuffle_seed, &cuts, extra)?;
+    }
+
+    #[test]
+    fn every_indicator_equals_recomputation_across_fall_back(
+        seed in 0u64..1_000,
+        n in 1_800usize..2_200,
+        adv_seed in any::<u64>(),
+        shuffle_seed in any::<u64>(),
+        cuts in prop::collection::vec(0usize..3_000, 0..8),
+        extra in 0i64..Dur::days(14).0,
+    ) {
+        run_case(&FALL, seed, n, adv_seed, shuffle_seed, &cuts, extra)?;
+    }
+}
