@@ -10,8 +10,8 @@ use childstat::settings::store_settings;
 use childstat_aggregator::{ReadPool, Store};
 use childstat_config::Config;
 use childstat_core::{
-    decode, Accepted, Batch, Calendar, DecodeLimits, Dur, Event, Indicator, IndicatorValue,
-    Source, Step, Ts,
+    decode, Accepted, Batch, Calendar, DecodeLimits, Dur, Event, Indicator, IndicatorValue, Source,
+    Step, Ts,
 };
 use childstat_sim::{SimConfig, Simulator};
 use chrono::{Days, NaiveDate};
@@ -125,7 +125,10 @@ fn verdict(diffs: Vec<String>) -> Result<(), TestCaseError> {
     Err(TestCaseError::fail(format!(
         "{} differences (product vs naive), first:\n{}",
         diffs.len(),
-        head.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+        head.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     )))
 }
 
@@ -152,7 +155,13 @@ fn check_current(pool: &ReadPool, naive: &Naive, as_ofs: &[Ts], diffs: &mut Vec<
     }
 }
 
-fn check_history(pool: &ReadPool, naive: &Naive, dst: NaiveDate, as_of: Ts, diffs: &mut Vec<String>) {
+fn check_history(
+    pool: &ReadPool,
+    naive: &Naive,
+    dst: NaiveDate,
+    as_of: Ts,
+    diffs: &mut Vec<String>,
+) {
     let around = |before: u64, after: u64| (dst - Days::new(before), dst + Days::new(after));
     let ranges = [
         (Step::Day, around(3, 3)),

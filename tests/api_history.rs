@@ -21,10 +21,18 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let cfg = Config::embedded_defaults();
-    let mut store = Store::open(&dir.path().join("api.duckdb"), store_settings(&cfg)).expect("store");
+    let mut store =
+        Store::open(&dir.path().join("api.duckdb"), store_settings(&cfg)).expect("store");
     let zones: Vec<String> = cfg.zone_set().codes().map(str::to_string).collect();
     let week = IsoWeek::parse("2026-W44").expect("week");
-    store.take_snapshot(week, &zones, Ts::parse_rfc3339("2026-11-02T12:00:00Z").expect("ts"), false).expect("snapshot");
+    store
+        .take_snapshot(
+            week,
+            &zones,
+            Ts::parse_rfc3339("2026-11-02T12:00:00Z").expect("ts"),
+            false,
+        )
+        .expect("snapshot");
     let pool = Arc::new(store.read_pool(2).expect("pool"));
     let state = AppState {
         pool,
@@ -43,7 +51,12 @@ fn fixture() -> Fixture {
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, String) {
     let resp = app
         .clone()
-        .oneshot(Request::builder().uri(uri).body(Body::empty()).expect("request"))
+        .oneshot(
+            Request::builder()
+                .uri(uri)
+                .body(Body::empty())
+                .expect("request"),
+        )
         .await
         .expect("response");
     let status = resp.status();
@@ -53,7 +66,9 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, String) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 24).await.expect("body");
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 24)
+        .await
+        .expect("body");
     (status, ctype, String::from_utf8_lossy(&body).into_owned())
 }
 
@@ -97,11 +112,23 @@ async fn history_rejects_bad_ranges_and_names() {
         assert_eq!(v["parameter"], param, "{q}: {body}");
     }
     // More than 4,000 points.
-    let (s, _, body) = get(&f.app, &format!("{base}?from=2016-01-01&to=2026-12-31&step=day")).await;
+    let (s, _, body) = get(
+        &f.app,
+        &format!("{base}?from=2016-01-01&to=2026-12-31&step=day"),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
-    let (s, _, _) = get(&f.app, "/api/v1/zones/Z02/indicators/no_such_thing/history?from=2026-01-01&to=2026-01-02").await;
+    let (s, _, _) = get(
+        &f.app,
+        "/api/v1/zones/Z02/indicators/no_such_thing/history?from=2026-01-01&to=2026-01-02",
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _, _) = get(&f.app, "/api/v1/zones/Z99/indicators/intakes/history?from=2026-01-01&to=2026-01-02").await;
+    let (s, _, _) = get(
+        &f.app,
+        "/api/v1/zones/Z99/indicators/intakes/history?from=2026-01-01&to=2026-01-02",
+    )
+    .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
@@ -128,8 +155,14 @@ async fn snapshots_list_read_and_export() {
     for (uri, want) in [
         ("/api/v1/snapshots/2026-W45", StatusCode::NOT_FOUND),
         ("/api/v1/snapshots/2026-47", StatusCode::BAD_REQUEST),
-        ("/api/v1/snapshots/2026-W44/export?format=xlsx", StatusCode::BAD_REQUEST),
-        ("/api/v1/snapshots/2026-W44/export?fmt=csv", StatusCode::BAD_REQUEST),
+        (
+            "/api/v1/snapshots/2026-W44/export?format=xlsx",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/api/v1/snapshots/2026-W44/export?fmt=csv",
+            StatusCode::BAD_REQUEST,
+        ),
         ("/api/v1/snapshots/2026-W45/export", StatusCode::NOT_FOUND),
     ] {
         let (s, _, body) = get(&f.app, uri).await;

@@ -56,6 +56,15 @@ const MERGE_DAY_AGG: &str = "
     GROUP BY indicator, zone, day
     ON CONFLICT (indicator, zone, day) DO UPDATE
     SET num = num + excluded.num, den = den + excluded.den";
+const MERGE_MONTH_AGG: &str = "
+    INSERT INTO month_agg
+    SELECT indicator, zone,
+           (year(DATE '1970-01-01' + day) * 12 + month(DATE '1970-01-01' + day) - 1)::INTEGER,
+           sum(num)::BIGINT, sum(den)::BIGINT
+    FROM contrib_ledger WHERE batch_id = ?
+    GROUP BY ALL
+    ON CONFLICT (indicator, zone, month) DO UPDATE
+    SET num = num + excluded.num, den = den + excluded.den";
 const UPSERT_OFFSET: &str = "
     INSERT INTO kafka_offsets VALUES (?, ?, ?)
     ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset";
@@ -319,6 +328,7 @@ fn write_batch(
 
     if !folded.ledger.is_empty() {
         tx.execute(MERGE_DAY_AGG, [batch_id])?;
+        tx.execute(MERGE_MONTH_AGG, [batch_id])?;
     }
     check(crash, CrashPoint::AfterAggregates)?;
 

@@ -3,7 +3,9 @@
 
 use crate::error::Result;
 use crate::store::StoreSettings;
+use childstat_core::calendar::day_num;
 use childstat_core::{Caseload, Dur, Indicator, IndicatorValue, Ts};
+use chrono::Datelike;
 use duckdb::{params, Connection};
 use std::collections::HashMap;
 
@@ -55,7 +57,10 @@ pub fn current_on(
         );
     }
     let mut stmt = conn.prepare_cached(POINT_IN_TIME)?;
-    let mut rows = stmt.query(params![zone, d_hi, b.0, as_of.0])?;
+    let date = cal.local_date(as_of);
+    let month_key = date.year() * 12 + date.month0() as i32;
+    let month_first = day_num(date.with_day(1).unwrap_or(date));
+    let mut rows = stmt.query(params![zone, month_key, month_first, d_hi, b.0, as_of.0])?;
     while let Some(r) = rows.next()? {
         sums.insert(r.get(0)?, (r.get::<_, Option<i64>>(1)?.unwrap_or(0), 0));
     }

@@ -20,9 +20,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "caseload_and_snapshots",
         sql: include_str!("../migrations/0002_caseload_and_snapshots.sql"),
     },
+    Migration {
+        version: 3,
+        name: "month_agg",
+        sql: include_str!("../migrations/0003_month_agg.sql"),
+    },
 ];
 
-pub const CURRENT_VERSION: i32 = 2;
+pub const CURRENT_VERSION: i32 = 3;
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)";

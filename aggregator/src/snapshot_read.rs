@@ -42,7 +42,7 @@ impl ReadPool {
     pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>> {
         let conn = self.get();
         let mut stmt = conn.prepare_cached(LIST)?;
-        let rows = stmt.query_map([], |r| info(r))?;
+        let rows = stmt.query_map([], info)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

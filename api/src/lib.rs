@@ -37,11 +37,12 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .fallback(routes::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), track))
+        // The timeout sits inside the metrics layer, so a timed-out request is still counted.
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }
 

@@ -16,7 +16,10 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "childstat-bench", about = "childstat benchmark harness (build with --release)")]
+#[command(
+    name = "childstat-bench",
+    about = "childstat benchmark harness (build with --release)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

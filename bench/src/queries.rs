@@ -11,7 +11,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-pub fn run(years: u32, per_year: u32, queries: usize, runs: usize, db: &Path, reuse: bool, out: &Path) -> Result<()> {
+pub fn run(
+    years: u32,
+    per_year: u32,
+    queries: usize,
+    runs: usize,
+    db: &Path,
+    reuse: bool,
+    out: &Path,
+) -> Result<()> {
     let cfg = Config::embedded_defaults();
     let reuse = reuse && db.exists();
     if !reuse {
@@ -31,7 +39,8 @@ pub fn run(years: u32, per_year: u32, queries: usize, runs: usize, db: &Path, re
         invalid_fraction: 0.0,
     })
     .map_err(|e| anyhow::anyhow!("simulator: {e}"))?;
-    let mut store = Store::open(db, store_settings(&cfg)).with_context(|| format!("opening {}", db.display()))?;
+    let mut store = Store::open(db, store_settings(&cfg))
+        .with_context(|| format!("opening {}", db.display()))?;
     let limits = decode_limits(&cfg);
 
     let load_started = Instant::now();
@@ -48,7 +57,11 @@ pub fn run(years: u32, per_year: u32, queries: usize, runs: usize, db: &Path, re
                 batch.accepted.push(Accepted {
                     event,
                     payload: String::from_utf8_lossy(m.payload()).into_owned(),
-                    source: Source { topic: "bench".into(), partition: 0, offset: offset - 1 },
+                    source: Source {
+                        topic: "bench".into(),
+                        partition: 0,
+                        offset: offset - 1,
+                    },
                 });
             }
         }
@@ -63,9 +76,15 @@ pub fn run(years: u32, per_year: u32, queries: usize, runs: usize, db: &Path, re
     );
 
     let pool = store.read_pool(1)?;
-    let codes: Vec<Option<String>> = std::iter::once(None).chain(zones.codes().map(|c| Some(c.to_string()))).collect();
+    let codes: Vec<Option<String>> = std::iter::once(None)
+        .chain(zones.codes().map(|c| Some(c.to_string())))
+        .collect();
     let windows = [Dur::days(7), Dur::days(28), Dur::days(91)];
-    let flows: Vec<Indicator> = Indicator::ALL.iter().copied().filter(|i| i.kind() == childstat_core::indicator::Kind::Flow).collect();
+    let flows: Vec<Indicator> = Indicator::ALL
+        .iter()
+        .copied()
+        .filter(|i| i.kind() == childstat_core::indicator::Kind::Flow)
+        .collect();
     let cal = pool.settings().calendar;
     let to = cal.local_date(now);
     let from = to - chrono::Days::new(364);
@@ -91,7 +110,10 @@ pub fn run(years: u32, per_year: u32, queries: usize, runs: usize, db: &Path, re
             load_lat.push(t.elapsed());
         }
         load_lat.sort();
-        eprintln!("  of which caseload alone: p50 {:.2} ms", ms(percentile(&load_lat, 50.0)));
+        eprintln!(
+            "  of which caseload alone: p50 {:.2} ms",
+            ms(percentile(&load_lat, 50.0))
+        );
         current_p50.push(ms(percentile(&lat, 50.0)));
         current_p99.push(ms(percentile(&lat, 99.0)));
         let mut lat = Vec::with_capacity(queries / 4);
@@ -152,7 +174,11 @@ fn ms(d: Duration) -> f64 {
 fn machine() -> serde_json::Value {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_default();
     serde_json::json!({
         "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),

@@ -43,6 +43,14 @@ pub struct OpeningFact {
     pub after_hours: bool,
 }
 
+impl OpeningFact {
+    /// Whether the opening comes before `key` in the contract's earliest/latest order.
+    pub fn precedes(&self, key: &OrderKey) -> bool {
+        (self.occurred_at, self.recorded_at, self.event_id.as_str())
+            < (key.occurred_at, key.recorded_at, key.event_id.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferFact {
     pub key: OrderKey,
@@ -257,20 +265,10 @@ impl InvState {
         let opening = self.opening.as_ref()?;
         let idx = self.transfers.partition_point(|x| x.key.occurred_at <= t);
         let transfer = idx.checked_sub(1).map(|i| &self.transfers[i]);
-        let opening_key = (
-            opening.occurred_at,
-            opening.recorded_at,
-            opening.event_id.as_str(),
-        );
+        let visible = opening.occurred_at <= t;
         match transfer {
-            Some(tr)
-                if opening.occurred_at > t
-                    || (tr.key.occurred_at, tr.key.recorded_at, tr.key.event_id.as_str())
-                        > opening_key =>
-            {
-                Some(tr.worker_id.as_str())
-            }
-            _ if opening.occurred_at <= t => Some(opening.worker_id.as_str()),
+            Some(tr) if !visible || opening.precedes(&tr.key) => Some(tr.worker_id.as_str()),
+            _ if visible => Some(opening.worker_id.as_str()),
             _ => None,
         }
     }

@@ -80,14 +80,41 @@ fn a_task_never_done_is_overdue_until_the_investigation_closes() {
         vec![member("Z01", "2026-04-02T09:00:00Z", 0, 1)]
     );
     // Open, due since Apr 2 09:00 and not done: overdue.
-    assert_eq!(v.at(I::OverdueContact, "Z01", just_before("2026-04-10T00:00:00Z")), 1);
+    assert_eq!(
+        v.at(
+            I::OverdueContact,
+            "Z01",
+            just_before("2026-04-10T00:00:00Z")
+        ),
+        1
+    );
     // Closed at Apr 10 00:00: no longer open, so no longer counted.
-    assert_eq!(v.at(I::OverdueContact, "Z01", ts("2026-04-10T00:00:00Z")), 0);
+    assert_eq!(
+        v.at(I::OverdueContact, "Z01", ts("2026-04-10T00:00:00Z")),
+        0
+    );
     // The 7d assessment fell due on Apr 8 09:00 while still open: overdue from then to the close.
-    assert_eq!(v.at(I::OverdueSafetyAssessment, "Z01", ts("2026-04-08T09:00:00Z")), 1);
-    assert_eq!(v.at(I::OverdueSafetyAssessment, "Z01", ts("2026-04-10T00:00:00Z")), 0);
+    assert_eq!(
+        v.at(
+            I::OverdueSafetyAssessment,
+            "Z01",
+            ts("2026-04-08T09:00:00Z")
+        ),
+        1
+    );
+    assert_eq!(
+        v.at(
+            I::OverdueSafetyAssessment,
+            "Z01",
+            ts("2026-04-10T00:00:00Z")
+        ),
+        0
+    );
     // The 60d determination deadline (May 31) comes after the close: never overdue.
-    assert_eq!(v.at(I::OverdueDetermination, "Z01", ts("2026-06-01T00:00:00Z")), 0);
+    assert_eq!(
+        v.at(I::OverdueDetermination, "Z01", ts("2026-06-01T00:00:00Z")),
+        0
+    );
     // Its flow member still exists, at the deadline, missed: the clock runs regardless of closing.
     assert_eq!(
         v.flow(I::Determination60dRate),
@@ -103,13 +130,22 @@ fn supervisory_review_counts_only_at_or_before_the_determination() {
     let det = || determination(D, Finding::Unfounded);
     let after = View::of(&[opening(R), det(), review("2026-04-20T15:00:01Z")]);
     // The review is one second after the determination: not reviewed, 0 of 1.
-    assert_eq!(after.flow(I::SupervisoryReviewRate), vec![member("Z01", D, 0, 1)]);
+    assert_eq!(
+        after.flow(I::SupervisoryReviewRate),
+        vec![member("Z01", D, 0, 1)]
+    );
     let same = View::of(&[opening(R), det(), review(D)]);
     // Review at the same instant: "at or before" is inclusive, 1 of 1.
-    assert_eq!(same.flow(I::SupervisoryReviewRate), vec![member("Z01", D, 1, 1)]);
+    assert_eq!(
+        same.flow(I::SupervisoryReviewRate),
+        vec![member("Z01", D, 1, 1)]
+    );
     let before = View::of(&[opening(R), det(), review("2026-04-19T15:00:00Z")]);
     // A day before: 1 of 1.
-    assert_eq!(before.flow(I::SupervisoryReviewRate), vec![member("Z01", D, 1, 1)]);
+    assert_eq!(
+        before.flow(I::SupervisoryReviewRate),
+        vec![member("Z01", D, 1, 1)]
+    );
     let none = View::of(&[opening(R), review("2026-04-19T15:00:00Z")]);
     // No determination: not a member at all, so no denominator.
     assert!(none.flow(I::SupervisoryReviewRate).is_empty());
@@ -140,7 +176,10 @@ fn all_children_seen_needs_one_contact_seeing_every_child_by_the_determination()
         vec![member("Z01", D, 0, 1)]
     );
     // 4 ≥ 3 at the determination's own instant (inclusive): 1 of 1.
-    assert_eq!(case(vec![contact(D, 4, false)]), vec![member("Z01", D, 1, 1)]);
+    assert_eq!(
+        case(vec![contact(D, 4, false)]),
+        vec![member("Z01", D, 1, 1)]
+    );
     // 2 then 1: no single contact has children_seen ≥ 3, so 0 of 1.
     assert_eq!(
         case(vec![
@@ -165,7 +204,10 @@ fn indication_uses_the_earliest_determination_and_ignores_later_ones() {
     // The earliest finding is unfounded, attributed at D: 0 of 1; the indicated one is ignored.
     assert_eq!(v.flow(I::IndicationRate), vec![member("Z01", D, 0, 1)]);
     // Review and contact fall between D and d2: after "that determination", so 0 of 1 each.
-    assert_eq!(v.flow(I::SupervisoryReviewRate), vec![member("Z01", D, 0, 1)]);
+    assert_eq!(
+        v.flow(I::SupervisoryReviewRate),
+        vec![member("Z01", D, 0, 1)]
+    );
     assert_eq!(v.flow(I::AllChildrenSeenRate), vec![member("Z01", D, 0, 1)]);
     // D (Apr 20) ≤ the 60d deadline (May 31 09:00): met, 1 of 1.
     assert_eq!(
@@ -183,7 +225,10 @@ fn indication_uses_the_earliest_determination_and_ignores_later_ones() {
         determination(d2, Finding::Unfounded),
     ]);
     // Earliest indicated, later unfounded: 1 of 1.
-    assert_eq!(flipped.flow(I::IndicationRate), vec![member("Z01", D, 1, 1)]);
+    assert_eq!(
+        flipped.flow(I::IndicationRate),
+        vec![member("Z01", D, 1, 1)]
+    );
 
     // Same occurred_at: the earlier recorded_at is earliest, whatever the event_ids say.
     let tie = View::of(&[
@@ -205,7 +250,10 @@ fn a_child_safety_conference_at_72h_is_met_and_at_73h_is_missed() {
         events.extend(extra);
         View::of(&events)
     };
-    let met = case(vec![conference("2026-04-06T12:00:00Z", ConferenceKind::ChildSafety)]);
+    let met = case(vec![conference(
+        "2026-04-06T12:00:00Z",
+        ConferenceKind::ChildSafety,
+    )]);
     // X + 72 × 3,600 s = Apr 6 12:00; a conference at exactly that instant is in [X, deadline].
     assert_eq!(
         met.flow(I::SafetyConferenceRate),
@@ -213,19 +261,28 @@ fn a_child_safety_conference_at_72h_is_met_and_at_73h_is_missed() {
     );
     // children_removed sums the removal's children at its occurred_at: 2.
     assert_eq!(met.flow(I::ChildrenRemoved), vec![member("Z01", X, 2, 0)]);
-    let late = case(vec![conference("2026-04-06T13:00:00Z", ConferenceKind::ChildSafety)]);
+    let late = case(vec![conference(
+        "2026-04-06T13:00:00Z",
+        ConferenceKind::ChildSafety,
+    )]);
     // 73h after the removal is past the deadline: 0 of 1.
     assert_eq!(
         late.flow(I::SafetyConferenceRate),
         vec![member("Z01", "2026-04-06T12:00:00Z", 0, 1)]
     );
-    let family_team = case(vec![conference("2026-04-03T13:00:00Z", ConferenceKind::FamilyTeam)]);
+    let family_team = case(vec![conference(
+        "2026-04-03T13:00:00Z",
+        ConferenceKind::FamilyTeam,
+    )]);
     // Only a child_safety conference meets the clock: 0 of 1.
     assert_eq!(
         family_team.flow(I::SafetyConferenceRate),
         vec![member("Z01", "2026-04-06T12:00:00Z", 0, 1)]
     );
-    let early = case(vec![conference("2026-04-03T11:00:00Z", ConferenceKind::ChildSafety)]);
+    let early = case(vec![conference(
+        "2026-04-03T11:00:00Z",
+        ConferenceKind::ChildSafety,
+    )]);
     // An hour before the removal is outside [removal, deadline]: 0 of 1.
     assert_eq!(
         early.flow(I::SafetyConferenceRate),
@@ -258,7 +315,12 @@ fn a_non_emergency_removal_counts_children_but_has_no_conference_clock() {
     );
     // 2 + 1 children over the two removals, each at its own instant.
     assert_eq!(
-        two.window(I::ChildrenRemoved, Some("Z01"), ts(R), ts("2026-04-08T00:00:00Z")),
+        two.window(
+            I::ChildrenRemoved,
+            Some("Z01"),
+            ts(R),
+            ts("2026-04-08T00:00:00Z")
+        ),
         (3, 0)
     );
 }
@@ -288,7 +350,10 @@ fn open_and_heightened_oversight_run_from_receipt_to_closing() {
 fn ecs_involved_counts_after_hours_or_any_by_ecs_contact_at_receipt() {
     let after_hours = View::of(&[with_opened(opening(R), |o| o.after_hours = true)]);
     // after_hours: counted once, at received_at.
-    assert_eq!(after_hours.flow(I::EcsInvolved), vec![member("Z01", R, 1, 0)]);
+    assert_eq!(
+        after_hours.flow(I::EcsInvolved),
+        vec![member("Z01", R, 1, 0)]
+    );
     let by_ecs = View::of(&[opening(R), contact("2026-04-09T09:00:00Z", 0, true)]);
     // A by_ecs contact eight days later still counts, attributed at received_at.
     assert_eq!(by_ecs.flow(I::EcsInvolved), vec![member("Z01", R, 1, 0)]);
@@ -308,13 +373,18 @@ fn ecs_involved_counts_after_hours_or_any_by_ecs_contact_at_receipt() {
 #[test]
 fn an_earlier_duplicate_opening_replaces_the_first() {
     let first = with_id(
-        occurred(in_zone(opening("2026-04-02T08:00:00Z"), "Z01"), "2026-04-02T10:00:00Z"),
+        occurred(
+            in_zone(opening("2026-04-02T08:00:00Z"), "Z01"),
+            "2026-04-02T10:00:00Z",
+        ),
         "o-first",
     );
     let earlier = with_id(
         occurred(
             in_zone(
-                with_opened(opening("2026-04-01T08:00:00Z"), |o| o.worker_id = "W3".into()),
+                with_opened(opening("2026-04-01T08:00:00Z"), |o| {
+                    o.worker_id = "W3".into()
+                }),
                 "Z03",
             ),
             "2026-04-01T10:00:00Z",
@@ -323,23 +393,35 @@ fn an_earlier_duplicate_opening_replaces_the_first() {
     );
     let s = fold(&[first.clone(), earlier.clone()]);
     // The second arrival occurred a day earlier, so it defines the investigation; one ignored.
-    assert_eq!(s.opening.as_ref().map(|o| o.event_id.as_str()), Some("o-earlier"));
+    assert_eq!(
+        s.opening.as_ref().map(|o| o.event_id.as_str()),
+        Some("o-earlier")
+    );
     assert_eq!(s.ignored_openings, 1);
     let v = View::of_state(&s, &[]);
     // One intake, in Z03 at the earlier opening's received_at (Apr 1 08:00), none in Z01.
-    assert_eq!(v.flow(I::Intakes), vec![member("Z03", "2026-04-01T08:00:00Z", 1, 0)]);
+    assert_eq!(
+        v.flow(I::Intakes),
+        vec![member("Z03", "2026-04-01T08:00:00Z", 1, 0)]
+    );
     // Its clock starts at that received_at: deadline Apr 2 08:00, in Z03, missed.
     assert_eq!(
         v.flow(I::Contact24hRate),
         vec![member("Z03", "2026-04-02T08:00:00Z", 0, 1)]
     );
     // Visible from its occurred_at, Apr 1 10:00 (readings: the opening must have occurred).
-    assert_eq!(v.at(I::OpenInvestigations, "Z03", ts("2026-04-01T10:00:00Z")), 1);
-    assert_eq!(v.at(I::OpenInvestigations, "Z01", ts("2026-04-03T00:00:00Z")), 0);
+    assert_eq!(
+        v.at(I::OpenInvestigations, "Z03", ts("2026-04-01T10:00:00Z")),
+        1
+    );
+    assert_eq!(
+        v.at(I::OpenInvestigations, "Z01", ts("2026-04-03T00:00:00Z")),
+        0
+    );
     // W3, from the defining opening, carries it; W1 from the ignored one never does.
     assert_eq!(v.load_at("W3", ts("2026-04-01T10:00:00Z")), 1);
     assert_eq!(v.load_at("W1", ts("2026-04-03T00:00:00Z")), 0);
     // Exactly as if the first had never arrived, whatever the arrival order.
-    assert_eq!(v.c, View::of(&[earlier.clone()]).c);
+    assert_eq!(v.c, View::of(std::slice::from_ref(&earlier)).c);
     assert_eq!(fold(&[earlier, first]).opening, s.opening);
 }

@@ -22,9 +22,8 @@ fn a_24h_contact_clock_across_spring_forward_is_86400_seconds() {
     // 17:00Z + 86,400 s = Mar 8 17:00Z, which is 13:00 EDT, not the wall-clock 12:00.
     let deadline = "2026-03-08T13:00:00-04:00";
     assert_eq!(ts(deadline).since(ts(received)), Dur::secs(86_400));
-    let case = |at: &str| {
-        View::of(&[opening(received), contact(at, 2, false)]).flow(I::Contact24hRate)
-    };
+    let case =
+        |at: &str| View::of(&[opening(received), contact(at, 2, false)]).flow(I::Contact24hRate);
     // 12:30 EDT is 23.5 h after receipt: met, though a wall-clock day would have ended at 12:00.
     assert_eq!(
         case("2026-03-08T12:30:00-04:00"),
@@ -45,9 +44,8 @@ fn a_24h_contact_clock_across_fall_back_is_86400_seconds() {
     // 16:00Z + 86,400 s = Nov 1 16:00Z, which is 11:00 EST, not the wall-clock 12:00.
     let deadline = "2026-11-01T11:00:00-05:00";
     assert_eq!(ts(deadline).since(ts(received)), Dur::secs(86_400));
-    let case = |at: &str| {
-        View::of(&[opening(received), contact(at, 2, false)]).flow(I::Contact24hRate)
-    };
+    let case =
+        |at: &str| View::of(&[opening(received), contact(at, 2, false)]).flow(I::Contact24hRate);
     // 11:30 EST is 24.5 h after receipt: missed, though a wall-clock day would still run.
     assert_eq!(
         case("2026-11-01T11:30:00-05:00"),
@@ -56,10 +54,19 @@ fn a_24h_contact_clock_across_fall_back_is_86400_seconds() {
     // Exactly 86,400 s: met.
     assert_eq!(case(deadline), vec![member("Z01", deadline, 1, 1)]);
     // Overdue from 11:00 EST (due) until the 11:30 contact, in exact time.
-    let late = View::of(&[opening(received), contact("2026-11-01T11:30:00-05:00", 2, false)]);
-    assert_eq!(late.at(I::OverdueContact, "Z01", ts("2026-11-01T10:59:59-05:00")), 0);
+    let late = View::of(&[
+        opening(received),
+        contact("2026-11-01T11:30:00-05:00", 2, false),
+    ]);
+    assert_eq!(
+        late.at(I::OverdueContact, "Z01", ts("2026-11-01T10:59:59-05:00")),
+        0
+    );
     assert_eq!(late.at(I::OverdueContact, "Z01", ts(deadline)), 1);
-    assert_eq!(late.at(I::OverdueContact, "Z01", ts("2026-11-01T11:30:00-05:00")), 0);
+    assert_eq!(
+        late.at(I::OverdueContact, "Z01", ts("2026-11-01T11:30:00-05:00")),
+        0
+    );
 }
 
 #[test]
@@ -67,7 +74,10 @@ fn longer_clocks_across_dst_are_exact_too() {
     let received = "2026-03-05T09:00:00-05:00";
     // 14:00Z + 7 × 86,400 s = Mar 12 14:00Z = 10:00 EDT.
     let sa_deadline = "2026-03-12T10:00:00-04:00";
-    let sa = View::of(&[opening(received), safety_assessment("2026-03-12T09:30:00-04:00")]);
+    let sa = View::of(&[
+        opening(received),
+        safety_assessment("2026-03-12T09:30:00-04:00"),
+    ]);
     // 09:30 EDT is before 10:00 EDT: met, though it is past the wall-clock 09:00.
     assert_eq!(
         sa.flow(I::SafetyAssessment7dRate),
@@ -126,7 +136,7 @@ fn a_rolling_window_across_spring_forward_is_seven_exact_days() {
     let lo = as_of.minus(Dur::days(7));
     assert_eq!(lo, ts("2026-03-01T23:00:00-05:00"));
     let v = View::of(&[opening("2026-03-01T23:30:00-05:00")]);
-    // Received Mar 1 23:30 EST, inside (lo, as_of]: counted, though not in the local days Mar 2–8.
+    // Mar 1 23:30 EST is inside (lo, as_of]: counted, though not in the local days Mar 2–8.
     assert_eq!(v.window(I::Intakes, Some("Z01"), lo, as_of), (1, 0));
     let v = View::of(&[opening("2026-03-01T23:00:00-05:00")]);
     // Exactly at lo: the window is open at its lower end, 0.

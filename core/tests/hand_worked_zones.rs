@@ -43,10 +43,22 @@ fn a_transfer_mid_window_keeps_flow_members_where_they_were_attributed() {
     assert_eq!(v.at(I::OpenInvestigations, "Z01", ts(T)), 0);
     assert_eq!(v.at(I::OpenInvestigations, "Z02", ts(T)), 1);
     // Overdue from the deadline, in the zone it is in at as_of: Z02 on Apr 3, Z01 on Apr 5.
-    assert_eq!(v.at(I::OverdueContact, "Z02", ts("2026-04-03T00:00:00Z")), 1);
-    assert_eq!(v.at(I::OverdueContact, "Z01", ts("2026-04-03T00:00:00Z")), 0);
-    assert_eq!(v.at(I::OverdueContact, "Z02", ts("2026-04-05T00:00:00Z")), 0);
-    assert_eq!(v.at(I::OverdueContact, "Z01", ts("2026-04-05T00:00:00Z")), 1);
+    assert_eq!(
+        v.at(I::OverdueContact, "Z02", ts("2026-04-03T00:00:00Z")),
+        1
+    );
+    assert_eq!(
+        v.at(I::OverdueContact, "Z01", ts("2026-04-03T00:00:00Z")),
+        0
+    );
+    assert_eq!(
+        v.at(I::OverdueContact, "Z02", ts("2026-04-05T00:00:00Z")),
+        0
+    );
+    assert_eq!(
+        v.at(I::OverdueContact, "Z01", ts("2026-04-05T00:00:00Z")),
+        1
+    );
     // The assigned worker follows the transfers: W1, then W2 from 18:00, then W1 from Apr 5.
     assert_eq!(v.load_at("W1", before), 1);
     assert_eq!((v.load_at("W1", ts(T)), v.load_at("W2", ts(T))), (0, 1));
@@ -62,7 +74,10 @@ fn the_assigned_worker_is_the_latest_of_opening_and_transfers() {
         transfer("2026-04-01T10:00:00Z", "Z02", "W2"),
     ]);
     // The zone is the latest transfer's, with no condition on the opening's time: Z02.
-    assert_eq!(v.at(I::OpenInvestigations, "Z02", ts("2026-04-01T12:00:00Z")), 1);
+    assert_eq!(
+        v.at(I::OpenInvestigations, "Z02", ts("2026-04-01T12:00:00Z")),
+        1
+    );
     // The worker is the latest of the opening (12:00) and the transfer (10:00): W1.
     assert_eq!(v.load_at("W1", ts("2026-04-01T12:00:00Z")), 1);
     assert_eq!(v.load_at("W2", ts("2026-04-01T12:00:00Z")), 0);
@@ -76,10 +91,16 @@ fn the_assigned_worker_is_the_latest_of_opening_and_transfers() {
     };
     // Same occurred_at, transfer recorded later: the transfer is latest, W2.
     let v = tie(noon, "2026-04-01T12:05:00Z");
-    assert_eq!((v.load_at("W1", ts(noon)), v.load_at("W2", ts(noon))), (0, 1));
+    assert_eq!(
+        (v.load_at("W1", ts(noon)), v.load_at("W2", ts(noon))),
+        (0, 1)
+    );
     // Same occurred_at, opening recorded later: the opening is latest, W1.
     let v = tie("2026-04-01T12:05:00Z", noon);
-    assert_eq!((v.load_at("W1", ts(noon)), v.load_at("W2", ts(noon))), (1, 0));
+    assert_eq!(
+        (v.load_at("W1", ts(noon)), v.load_at("W2", ts(noon))),
+        (1, 0)
+    );
 }
 
 #[test]
@@ -116,7 +137,13 @@ fn a_worker_on_leave_is_not_active_until_they_return() {
 fn roles_and_zones_of_workers() {
     let one = |role: Role| {
         let mut w = WorkerState::default();
-        w.apply(worker_change("X", "2026-04-01T00:00:00Z", "Z01", role, WorkerStatus::Active));
+        w.apply(worker_change(
+            "X",
+            "2026-04-01T00:00:00Z",
+            "Z01",
+            role,
+            WorkerStatus::Active,
+        ));
         View {
             c: w.contribs(),
             load: Default::default(),
@@ -125,13 +152,31 @@ fn roles_and_zones_of_workers() {
     let t = ts("2026-04-02T00:00:00Z");
     // An active supervisor is an active supervisor, not an active CPS.
     let sup = one(Role::Supervisor);
-    assert_eq!((sup.at(I::ActiveSupervisors, "Z01", t), sup.at(I::ActiveCps, "Z01", t)), (1, 0));
+    assert_eq!(
+        (
+            sup.at(I::ActiveSupervisors, "Z01", t),
+            sup.at(I::ActiveCps, "Z01", t)
+        ),
+        (1, 0)
+    );
     // A manager counts as neither.
     assert!(one(Role::Manager).c.is_empty());
 
     let mut moved = WorkerState::default();
-    moved.apply(worker_change("W2", "2026-04-01T00:00:00Z", "Z01", Role::Cps, WorkerStatus::Active));
-    moved.apply(worker_change("W2", "2026-04-15T00:00:00Z", "Z02", Role::Cps, WorkerStatus::Active));
+    moved.apply(worker_change(
+        "W2",
+        "2026-04-01T00:00:00Z",
+        "Z01",
+        Role::Cps,
+        WorkerStatus::Active,
+    ));
+    moved.apply(worker_change(
+        "W2",
+        "2026-04-15T00:00:00Z",
+        "Z02",
+        Role::Cps,
+        WorkerStatus::Active,
+    ));
     let v = View {
         c: moved.contribs(),
         load: Default::default(),
@@ -139,7 +184,13 @@ fn roles_and_zones_of_workers() {
     // The latest change gives the zone: Z01 before Apr 15, Z02 from then.
     let apr15 = ts("2026-04-15T00:00:00Z");
     assert_eq!(v.at(I::ActiveCps, "Z01", ts("2026-04-14T00:00:00Z")), 1);
-    assert_eq!((v.at(I::ActiveCps, "Z01", apr15), v.at(I::ActiveCps, "Z02", apr15)), (0, 1));
+    assert_eq!(
+        (
+            v.at(I::ActiveCps, "Z01", apr15),
+            v.at(I::ActiveCps, "Z02", apr15)
+        ),
+        (0, 1)
+    );
 }
 
 #[test]
@@ -152,13 +203,22 @@ fn a_repeat_at_365_days_counts_and_at_366_days_does_not() {
     // r − 365d is the closed end of [r − 365d, r): a repeat, 1 of 1.
     assert_eq!(rate(&[d365]), vec![member("Z01", r, 1, 1)]);
     // r − 366d = 2026-03-31T09:00Z is before that range: 0 of 1.
-    assert_eq!(rate(&[ts("2026-03-31T09:00:00Z")]), vec![member("Z01", r, 0, 1)]);
+    assert_eq!(
+        rate(&[ts("2026-03-31T09:00:00Z")]),
+        vec![member("Z01", r, 0, 1)]
+    );
     // One nanosecond before r − 365d: still outside, 0 of 1.
-    assert_eq!(rate(&[ts(r).minus(Dur(Dur::days(365).0 + 1))]), vec![member("Z01", r, 0, 1)]);
+    assert_eq!(
+        rate(&[ts(r).minus(Dur(Dur::days(365).0 + 1))]),
+        vec![member("Z01", r, 0, 1)]
+    );
     // Another received at r itself: the range is open at r, 0 of 1.
     assert_eq!(rate(&[ts(r)]), vec![member("Z01", r, 0, 1)]);
     // A later investigation of the family does not make this one a repeat: 0 of 1.
-    assert_eq!(rate(&[ts("2027-05-01T09:00:00Z")]), vec![member("Z01", r, 0, 1)]);
+    assert_eq!(
+        rate(&[ts("2027-05-01T09:00:00Z")]),
+        vec![member("Z01", r, 0, 1)]
+    );
     // Every investigation is a member, with or without family: 0 of 1.
     assert_eq!(rate(&[]), vec![member("Z01", r, 0, 1)]);
 }

@@ -192,13 +192,25 @@ impl Gen<'_> {
     fn investigation(&mut self, inv: &str, received: Option<i64>, family: &str) {
         let anchor = self.anchor();
         let r = received.unwrap_or_else(|| {
-            let off = [0, NS, -NS, -CONTACT, -CONTACT + NS, -CONTACT - NS, -SA, -SA - NS, -DET];
+            let off = [
+                0,
+                NS,
+                -NS,
+                -CONTACT,
+                -CONTACT + NS,
+                -CONTACT - NS,
+                -SA,
+                -SA - NS,
+                -DET,
+            ];
             match self.rng.below(off.len() + 3) {
                 i if i < off.len() => anchor + off[i],
                 _ => anchor + self.rng.span(-10 * DAY, 3 * DAY),
             }
         });
-        let open_occ = r + self.rng.pick(&[0, 0, NS, 2 * MIN, 3 * HOUR, -HOUR, 2 * DAY]);
+        let open_occ = r + self
+            .rng
+            .pick(&[0, 0, NS, 2 * MIN, 3 * HOUR, -HOUR, 2 * DAY]);
         let late = self.rng.chance(0.2);
         self.opening(inv, open_occ, r, family, late);
         if self.rng.chance(0.25) {
@@ -273,7 +285,9 @@ impl Gen<'_> {
     }
 
     fn worker_change(&mut self, id: &str, at: i64, zone: &str) {
-        let role = self.rng.pick(&[Role::Cps, Role::Cps, Role::Supervisor, Role::Manager]);
+        let role = self
+            .rng
+            .pick(&[Role::Cps, Role::Cps, Role::Supervisor, Role::Manager]);
         let status = self.rng.pick(&[
             WorkerStatus::Active,
             WorkerStatus::Active,
@@ -301,7 +315,9 @@ pub fn generate(seed: u64, anchors: &[Ts], sim: &[Event]) -> Adversarial {
                 role: Role::Cps,
                 ..
             } if sim_cps.len() < 3 => sim_cps.push(worker_id.clone()),
-            Body::InvestigationOpened(o) => sim_invs.push((o.investigation_id.clone(), o.received_at)),
+            Body::InvestigationOpened(o) => {
+                sim_invs.push((o.investigation_id.clone(), o.received_at))
+            }
             _ => {}
         }
     }
@@ -360,7 +376,12 @@ pub fn generate(seed: u64, anchors: &[Ts], sim: &[Event]) -> Adversarial {
             role: Role::Cps,
             status: WorkerStatus::Active,
         };
-        g.push(first - 3 * DAY, ["Z01", "Z02", "OSI", "Z13"][i], body, false);
+        g.push(
+            first - 3 * DAY,
+            ["Z01", "Z02", "OSI", "Z13"][i],
+            body,
+            false,
+        );
         let changes = g.rng.below(4);
         for _ in 0..changes {
             let at = g.anchor() + g.rng.edge();

@@ -54,8 +54,12 @@ impl Env {
         cfg.storage.read_connections = 2;
         cfg.http.bind = "127.0.0.1:0".parse().expect("addr");
         // Restarts rejoin the group quickly instead of waiting out a 45 s session.
-        cfg.kafka.properties.insert("session.timeout.ms".into(), "6000".into());
-        cfg.kafka.properties.insert("heartbeat.interval.ms".into(), "500".into());
+        cfg.kafka
+            .properties
+            .insert("session.timeout.ms".into(), "6000".into());
+        cfg.kafka
+            .properties
+            .insert("heartbeat.interval.ms".into(), "500".into());
         cfg
     }
 

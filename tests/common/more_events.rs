@@ -4,7 +4,13 @@ use super::events::ts;
 use childstat_core::event::{Body, Role, WorkerStatus};
 use childstat_core::Event;
 
-pub fn worker_status(worker: &str, zone: &str, at: &str, role: Role, status: WorkerStatus) -> Event {
+pub fn worker_status(
+    worker: &str,
+    zone: &str,
+    at: &str,
+    role: Role,
+    status: WorkerStatus,
+) -> Event {
     Event {
         event_id: format!("w-{worker}-{at}"),
         occurred_at: ts(at),

