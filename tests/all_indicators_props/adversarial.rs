@@ -9,6 +9,9 @@ use childstat_core::event::{
 };
 use childstat_core::{Event, Ts};
 
+#[path = "scenes.rs"]
+mod scenes;
+
 const NS: i64 = 1;
 const MIN: i64 = 60_000_000_000;
 const HOUR: i64 = 60 * MIN;
@@ -76,6 +79,8 @@ struct Gen<'a> {
     n: u64,
     anchors: &'a [Ts],
     workers: Vec<String>,
+    /// Whether `push` may also emit a same-id rival (off for the fixed scenes).
+    rivals: bool,
     out: Adversarial,
 }
 
@@ -96,7 +101,7 @@ impl Gen<'_> {
         };
         // Now and then the same event_id again with other content: whichever is processed
         // first is the one in raw_events, and both sides must agree on it.
-        if self.rng.chance(0.04) {
+        if self.rivals && self.rng.chance(0.04) {
             let mut rival = e.clone();
             rival.occurred_at = Ts(occurred_at + self.rng.span(-DAY, DAY));
             rival.zone = self.rng.pick(&ZONES).to_string();
@@ -305,7 +310,9 @@ impl Gen<'_> {
 
 /// `anchors` are the instants the test reads at and the local midnights around the DST
 /// change; `sim` is the simulator's stream, for ids of its investigations and workers.
-pub fn generate(seed: u64, anchors: &[Ts], sim: &[Event]) -> Adversarial {
+/// `pivot` is one of them (the DST instant), where `scenes::fixed` guarantees every indicator
+/// a non-zero value.
+pub fn generate(seed: u64, anchors: &[Ts], pivot: Ts, sim: &[Event]) -> Adversarial {
     let mut sim_cps = Vec::new();
     let mut sim_invs = Vec::new();
     for e in sim {
@@ -331,13 +338,18 @@ pub fn generate(seed: u64, anchors: &[Ts], sim: &[Event]) -> Adversarial {
         n: 0,
         anchors,
         workers,
+        rivals: true,
         out: Adversarial {
             events: Vec::new(),
             last: Vec::new(),
         },
     };
-    let first = anchors[0].0;
-    // A family right at the 365-day look-back edge: included at -365d, excluded just before.
+    let first = anchors.iter().min().expect("anchors").0;
+    g.rivals = false;
+    scenes::fixed(&mut g, pivot.0, first);
+    g.rivals = true;
+    // A family on the 365-day look-back edge: the second counts the first, exactly 365d
+    // before it; the third, 1 ns later, no longer does.
     for (k, off) in [-365 * DAY, 0, NS, 365 * DAY].into_iter().enumerate() {
         let inv = format!("XE{}-{k}", g.tag);
         g.investigation(&inv, Some(first + off), "XF-edge");
@@ -370,18 +382,13 @@ pub fn generate(seed: u64, anchors: &[Ts], sim: &[Event]) -> Adversarial {
             g.opening(&inv, occ, received, "XF0", false);
         }
     }
-    for (i, id) in ["XW1", "XW2", "XW3", "XW4"].into_iter().enumerate() {
+    for (i, id) in ["XW1", "XW2", "XW3"].into_iter().enumerate() {
         let body = Body::WorkerStatusChanged {
             worker_id: id.to_string(),
             role: Role::Cps,
             status: WorkerStatus::Active,
         };
-        g.push(
-            first - 3 * DAY,
-            ["Z01", "Z02", "OSI", "Z13"][i],
-            body,
-            false,
-        );
+        g.push(first - 3 * DAY, ["Z01", "Z02", "OSI"][i], body, false);
         let changes = g.rng.below(4);
         for _ in 0..changes {
             let at = g.anchor() + g.rng.edge();

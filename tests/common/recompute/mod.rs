@@ -133,7 +133,7 @@ const SAFETY_ASSESSMENT: i64 = 7 * DAY;
 const DETERMINATION: i64 = 60 * DAY;
 const SAFETY_CONFERENCE: i64 = 72 * HOUR;
 const REPEAT_LOOKBACK: i64 = 365 * DAY;
-const CASELOAD_THRESHOLD: i64 = 1;
+const CASELOAD_THRESHOLD: i64 = 12;
 
 /// The contract's "earliest/latest" order.
 fn order(r: &Row) -> (i64, i64, &str) {
