@@ -1,59 +1,9 @@
 //! The HTTP API through `Router::oneshot`: status codes, JSON error bodies, and metrics text.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use childstat::settings::store_settings;
-use childstat_aggregator::Store;
-use childstat_api::{AppState, Health};
-use childstat_config::Config;
-use childstat_core::Ts;
-use childstat_telemetry::Metrics;
-use std::sync::Arc;
-use std::time::Duration;
-use tower::ServiceExt;
+mod common;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    _store: Store,
-    app: axum::Router,
-}
-
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = Config::embedded_defaults();
-    let store = Store::open(&dir.path().join("api.duckdb"), store_settings(&cfg)).expect("store");
-    let pool = Arc::new(store.read_pool(2).expect("pool"));
-    let state = AppState {
-        pool,
-        zones: Arc::new(cfg.zone_set()),
-        metrics: Metrics::new(),
-        health: Arc::new(Health::default()),
-        clock: Arc::new(|| Ts::parse_rfc3339("2026-11-02T12:00:00Z").expect("ts")),
-    };
-    Fixture {
-        _dir: dir,
-        _store: store,
-        app: childstat_api::router(state, Duration::from_secs(10)),
-    }
-}
-
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
-    let resp = app
-        .clone()
-        .oneshot(
-            Request::builder()
-                .uri(uri)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    let status = resp.status();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 22)
-        .await
-        .expect("body");
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
+use axum::http::StatusCode;
+use common::api::{fixture, get};
 
 fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).expect("JSON body")
@@ -61,7 +11,7 @@ fn json(s: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn indicators_for_a_zone_and_citywide() {
-    let f = fixture();
+    let f = fixture(|_, _| {});
     let (s, body) = get(
         &f.app,
         "/api/v1/zones/Z01/indicators?window=7d&as_of=2026-11-01T00:00:00-04:00",
@@ -90,7 +40,7 @@ async fn indicators_for_a_zone_and_citywide() {
 
 #[tokio::test]
 async fn zones_lists_every_configured_zone() {
-    let f = fixture();
+    let f = fixture(|_, _| {});
     let (s, body) = get(&f.app, "/api/v1/zones").await;
     assert_eq!(s, StatusCode::OK);
     let v = json(&body);
@@ -104,7 +54,7 @@ async fn zones_lists_every_configured_zone() {
 
 #[tokio::test]
 async fn bad_parameters_are_400_naming_the_parameter() {
-    let f = fixture();
+    let f = fixture(|_, _| {});
     for (uri, param) in [
         ("/api/v1/zones/Z01/indicators?window=30d", "window"),
         ("/api/v1/zones/Z01/indicators?window=", "window"),
@@ -134,7 +84,7 @@ async fn bad_parameters_are_400_naming_the_parameter() {
 
 #[tokio::test]
 async fn unknown_zones_and_routes_are_404() {
-    let f = fixture();
+    let f = fixture(|_, _| {});
     for uri in [
         "/api/v1/zones/Z99/indicators",
         "/api/v1/zones/z01/indicators",
@@ -149,7 +99,7 @@ async fn unknown_zones_and_routes_are_404() {
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
-    let f = fixture();
+    let f = fixture(|_, _| {});
     let (s, _) = get(&f.app, "/healthz").await;
     assert_eq!(s, StatusCode::OK);
     // No broker has answered and the writer has not turned: not ready.

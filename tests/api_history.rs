@@ -1,80 +1,25 @@
 //! History and snapshot routes through `Router::oneshot`, every 4xx path included.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use childstat::settings::store_settings;
-use childstat_aggregator::{IsoWeek, Store};
-use childstat_api::{AppState, Health};
-use childstat_config::Config;
+mod common;
+
+use axum::http::StatusCode;
+use childstat_aggregator::IsoWeek;
 use childstat_core::Ts;
-use childstat_telemetry::Metrics;
-use std::sync::Arc;
-use std::time::Duration;
-use tower::ServiceExt;
+use common::api::{fixture, get_full as get, NOW};
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    _store: Store,
-    app: axum::Router,
-}
-
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = Config::embedded_defaults();
-    let mut store =
-        Store::open(&dir.path().join("api.duckdb"), store_settings(&cfg)).expect("store");
-    let zones: Vec<String> = cfg.zone_set().codes().map(str::to_string).collect();
-    let week = IsoWeek::parse("2026-W44").expect("week");
-    store
-        .take_snapshot(
-            week,
-            &zones,
-            Ts::parse_rfc3339("2026-11-02T12:00:00Z").expect("ts"),
-            false,
-        )
-        .expect("snapshot");
-    let pool = Arc::new(store.read_pool(2).expect("pool"));
-    let state = AppState {
-        pool,
-        zones: Arc::new(cfg.zone_set()),
-        metrics: Metrics::new(),
-        health: Arc::new(Health::default()),
-        clock: Arc::new(|| Ts::parse_rfc3339("2026-11-02T12:00:00Z").expect("ts")),
-    };
-    Fixture {
-        _dir: dir,
-        _store: store,
-        app: childstat_api::router(state, Duration::from_secs(10)),
-    }
-}
-
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, String) {
-    let resp = app
-        .clone()
-        .oneshot(
-            Request::builder()
-                .uri(uri)
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    let status = resp.status();
-    let ctype = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 24)
-        .await
-        .expect("body");
-    (status, ctype, String::from_utf8_lossy(&body).into_owned())
+fn with_snapshot() -> common::api::Fixture {
+    fixture(|store, cfg| {
+        let zones: Vec<String> = cfg.zone_set().codes().map(str::to_string).collect();
+        let week = IsoWeek::parse("2026-W44").expect("week");
+        store
+            .take_snapshot(week, &zones, Ts::parse_rfc3339(NOW).expect("ts"), false)
+            .expect("snapshot");
+    })
 }
 
 #[tokio::test]
 async fn history_points_cover_every_bucket() {
-    let f = fixture();
+    let f = with_snapshot();
     let (s, _, body) = get(&f.app, "/api/v1/zones/Z02/indicators/contact_24h_rate/history?from=2026-10-01&to=2026-10-31&step=week").await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
@@ -93,7 +38,7 @@ async fn history_points_cover_every_bucket() {
 
 #[tokio::test]
 async fn history_rejects_bad_ranges_and_names() {
-    let f = fixture();
+    let f = with_snapshot();
     let base = "/api/v1/zones/Z02/indicators/intakes/history";
     for (q, param) in [
         ("", "from"),
@@ -134,7 +79,7 @@ async fn history_rejects_bad_ranges_and_names() {
 
 #[tokio::test]
 async fn snapshots_list_read_and_export() {
-    let f = fixture();
+    let f = with_snapshot();
     let (s, _, body) = get(&f.app, "/api/v1/snapshots").await;
     assert_eq!(s, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");

@@ -8,33 +8,10 @@ use childstat::settings::store_settings;
 use childstat_aggregator::{ReadPool, Store};
 use childstat_config::Config;
 use childstat_core::event::{Role, WorkerStatus};
-use childstat_core::{Accepted, Batch, Dur, Event, Indicator, IndicatorValue, Source, Step, Ts};
+use childstat_core::{Dur, Event, Indicator, IndicatorValue, Step, Ts};
 use chrono::NaiveDate;
-use common::events::{closed, contact, opened, ts};
+use common::events::{batch, closed, contact, opened, ts};
 use common::more_events::{assigned, entered_at, in_family, transfer, worker_status};
-use std::collections::BTreeMap;
-
-fn batch(events: Vec<Event>, first_offset: i64) -> Batch {
-    let n = events.len() as i64;
-    Batch {
-        messages: n as u64,
-        next_offsets: BTreeMap::from([(("t".to_string(), 0), first_offset + n)]),
-        dead_letters: BTreeMap::new(),
-        accepted: events
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| Accepted {
-                payload: event.to_json(),
-                event,
-                source: Source {
-                    topic: "t".into(),
-                    partition: 0,
-                    offset: first_offset + i as i64,
-                },
-            })
-            .collect(),
-    }
-}
 
 /// A store fed with `batches` in order, at wall-clock `now`, and a pool to read it.
 fn store_with(dir: &tempfile::TempDir, batches: Vec<Vec<Event>>, now: &str) -> (Store, ReadPool) {

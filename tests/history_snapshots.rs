@@ -7,10 +7,9 @@ use childstat::settings::store_settings;
 use childstat_aggregator::{AggError, IsoWeek, Store};
 use childstat_config::Config;
 use childstat_core::event::{Body, Role, WorkerStatus};
-use childstat_core::{Accepted, Batch, Event, Indicator, Source, Step};
+use childstat_core::{Event, Indicator, Step};
 use chrono::NaiveDate;
-use common::events::{opened, ts};
-use std::collections::BTreeMap;
+use common::events::{batch, opened, ts};
 
 fn worker(id: &str, zone: &str, at: &str, status: WorkerStatus) -> Event {
     Event {
@@ -31,28 +30,6 @@ fn assigned(mut e: Event, worker_id: &str) -> Event {
         o.worker_id = worker_id.into();
     }
     e
-}
-
-fn batch(events: Vec<Event>, first_offset: i64) -> Batch {
-    let n = events.len() as i64;
-    Batch {
-        messages: n as u64,
-        next_offsets: BTreeMap::from([(("t".to_string(), 0), first_offset + n)]),
-        dead_letters: BTreeMap::new(),
-        accepted: events
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| Accepted {
-                payload: event.to_json(),
-                event,
-                source: Source {
-                    topic: "t".into(),
-                    partition: 0,
-                    offset: first_offset + i as i64,
-                },
-            })
-            .collect(),
-    }
 }
 
 fn open_store(dir: &tempfile::TempDir) -> Store {

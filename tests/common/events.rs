@@ -1,7 +1,8 @@
 //! Hand-built contract events for targeted tests.
 
 use childstat_core::event::{Body, ContactKind, Opened};
-use childstat_core::{Event, Ts};
+use childstat_core::{Accepted, Batch, Event, Source, Ts};
+use std::collections::BTreeMap;
 
 pub fn ts(s: &str) -> Ts {
     Ts::parse_rfc3339(s).expect("test timestamp")
@@ -55,4 +56,27 @@ pub fn closed(event_id: &str, inv: &str, zone: &str, at: &str) -> Event {
 
 pub fn kv(e: &Event) -> (String, Vec<u8>) {
     (e.body.key().to_string(), e.to_json().into_bytes())
+}
+
+/// One batch of `events` on topic `t`, partition 0, from `first_offset`.
+pub fn batch(events: Vec<Event>, first_offset: i64) -> Batch {
+    let n = events.len() as i64;
+    Batch {
+        messages: n as u64,
+        next_offsets: BTreeMap::from([(("t".to_string(), 0), first_offset + n)]),
+        dead_letters: BTreeMap::new(),
+        accepted: events
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| Accepted {
+                payload: event.to_json(),
+                event,
+                source: Source {
+                    topic: "t".into(),
+                    partition: 0,
+                    offset: first_offset + i as i64,
+                },
+            })
+            .collect(),
+    }
 }

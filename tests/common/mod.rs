@@ -2,6 +2,7 @@
 //! cluster, in-process), a real DuckDB file in a temporary directory, and the simulator.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod events;
 pub mod more_events;
 pub mod recompute;

@@ -1,0 +1,74 @@
+//! An API over a real DuckDB file, driven through `Router::oneshot`.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use childstat::settings::store_settings;
+use childstat_aggregator::Store;
+use childstat_api::{AppState, Health};
+use childstat_config::Config;
+use childstat_core::Ts;
+use childstat_telemetry::Metrics;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+pub struct Fixture {
+    _dir: tempfile::TempDir,
+    _store: Store,
+    pub app: axum::Router,
+}
+
+/// "Now" for every API fixture.
+pub const NOW: &str = "2026-11-02T12:00:00Z";
+
+/// A router over a fresh store, after `setup` has written to it.
+pub fn fixture(setup: impl FnOnce(&mut Store, &Config)) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = Config::embedded_defaults();
+    let mut store =
+        Store::open(&dir.path().join("api.duckdb"), store_settings(&cfg)).expect("store");
+    setup(&mut store, &cfg);
+    let pool = Arc::new(store.read_pool(2).expect("pool"));
+    let state = AppState {
+        pool,
+        zones: Arc::new(cfg.zone_set()),
+        metrics: Metrics::new(),
+        health: Arc::new(Health::default()),
+        clock: Arc::new(|| Ts::parse_rfc3339(NOW).expect("ts")),
+    };
+    Fixture {
+        _dir: dir,
+        _store: store,
+        app: childstat_api::router(state, Duration::from_secs(10)),
+    }
+}
+
+/// Status, content type and body of a GET.
+pub async fn get_full(app: &axum::Router, uri: &str) -> (StatusCode, String, String) {
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri(uri)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    let status = resp.status();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    (status, ctype, String::from_utf8_lossy(&body).into_owned())
+}
+
+pub async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
+    let (s, _, body) = get_full(app, uri).await;
+    (s, body)
+}
