@@ -7,8 +7,12 @@ FROM (
     SELECT indicator, num, den FROM day_agg
     WHERE day >= $2 AND day < $3 AND ($1 IS NULL OR zone = $1)
     UNION ALL
+    -- Two plain ranges rather than one OR: each can skip row groups by their min/max.
     SELECT indicator, num, den FROM contrib_ledger
-    WHERE ((at_ns > $4 AND at_ns < $5) OR (at_ns >= $6 AND at_ns <= $7)) AND ($1 IS NULL OR zone = $1)
+    WHERE at_ns > $4 AND at_ns < $5 AND ($1 IS NULL OR zone = $1)
+    UNION ALL
+    SELECT indicator, num, den FROM contrib_ledger
+    WHERE at_ns >= $6 AND at_ns <= $7 AND ($1 IS NULL OR zone = $1)
 )
 WHERE indicator IN ('intakes', 'contact_24h_rate', 'safety_assessment_7d_rate',
     'determination_60d_rate', 'indication_rate', 'supervisory_review_rate',
