@@ -11,6 +11,7 @@ use childstat_telemetry::Metrics;
 use futures::future::try_join_all;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::producer::FutureProducer;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
@@ -132,7 +133,17 @@ impl Ingest {
                     deadline = None;
                 }
                 msg = self.consumer.recv() => {
-                    let msg = msg?;
+                    let msg = match msg {
+                        Ok(m) => m,
+                        // librdkafka reconnects and retries on its own; only a fatal error
+                        // (say, a fenced or misconfigured consumer) stops ingest.
+                        Err(e @ KafkaError::MessageConsumptionFatal(_)) => return Err(e.into()),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "transient Kafka consumer error; retrying");
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                            continue;
+                        }
+                    };
                     self.take(&msg, &mut batch, &mut pending_dl);
                     if deadline.is_none() {
                         deadline = Some(Instant::now() + self.settings.batch_linger);
