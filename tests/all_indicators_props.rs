@@ -6,19 +6,16 @@
 mod adversarial;
 mod common;
 
-use childstat::settings::store_settings;
-use childstat_aggregator::{ReadPool, Store};
+use childstat_aggregator::ReadPool;
 use childstat_config::Config;
 use childstat_core::{
-    decode, Accepted, Batch, Calendar, DecodeLimits, Dur, Event, Indicator, IndicatorValue, Source,
-    Step, Ts,
+    decode, Calendar, DecodeLimits, Dur, Event, Indicator, IndicatorValue, Step, Ts,
 };
 use childstat_sim::{SimConfig, Simulator};
 use chrono::{Days, NaiveDate};
 use common::recompute::{load, Naive, Value, INDICATORS};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use std::collections::BTreeMap;
 
 const ZONES: [Option<&str>; 6] = [
     None,
@@ -63,44 +60,6 @@ fn sim_events(start: Ts, seed: u64, n: usize) -> Vec<Event> {
     sim.take(n)
         .filter_map(|m| decode(m.payload(), &zones, &DecodeLimits::default(), now).ok())
         .collect()
-}
-
-fn accepted(events: Vec<Event>) -> Vec<Accepted> {
-    events
-        .into_iter()
-        .enumerate()
-        .map(|(i, event)| Accepted {
-            payload: event.to_json(),
-            event,
-            source: Source {
-                topic: "t".into(),
-                partition: 0,
-                offset: i as i64,
-            },
-        })
-        .collect()
-}
-
-fn apply(path: &std::path::Path, events: &[Accepted], cuts: &[usize], now: Ts) -> Store {
-    let mut store = Store::open(path, store_settings(&Config::embedded_defaults())).expect("store");
-    let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (events.len() + 1)).collect();
-    bounds.push(events.len());
-    bounds.sort_unstable();
-    let mut start = 0;
-    for end in bounds {
-        if end <= start {
-            continue;
-        }
-        let batch = Batch {
-            accepted: events[start..end].to_vec(),
-            dead_letters: BTreeMap::new(),
-            next_offsets: BTreeMap::from([(("t".to_string(), 0), end as i64)]),
-            messages: (end - start) as u64,
-        };
-        store.apply_batch(&batch, now).expect("apply");
-        start = end;
-    }
-    store
 }
 
 fn same(got: &IndicatorValue, want: &Value) -> bool {
@@ -264,9 +223,9 @@ fn run_case(case: &Case, p: &Params) -> Result<(), TestCaseError> {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("all.duckdb");
-    let store = apply(
+    let store = common::events::apply_in_batches(
         &path,
-        &accepted(events),
+        &common::events::accepted(events, 0),
         &p.cuts,
         start.plus(Dur::days(400)),
     );

@@ -3,14 +3,11 @@
 
 mod common;
 
-use childstat::settings::store_settings;
-use childstat_aggregator::Store;
 use childstat_config::Config;
-use childstat_core::{decode, Accepted, Batch, DecodeLimits, Dur, Source, Ts};
+use childstat_core::{decode, Accepted, DecodeLimits, Dur, Source, Ts};
 use common::recompute::{load, Naive};
 use common::sim_messages;
 use proptest::prelude::*;
-use std::collections::BTreeMap;
 
 fn accepted(seed: u64, n: usize) -> Vec<Accepted> {
     let zones = Config::embedded_defaults().zone_set();
@@ -34,29 +31,6 @@ fn accepted(seed: u64, n: usize) -> Vec<Accepted> {
         .collect()
 }
 
-fn run(path: &std::path::Path, events: &[Accepted], cuts: &[usize]) -> Store {
-    let mut store = Store::open(path, store_settings(&Config::embedded_defaults())).expect("store");
-    let mut start = 0;
-    let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (events.len() + 1)).collect();
-    bounds.push(events.len());
-    bounds.sort_unstable();
-    let now = Ts::parse_rfc3339("2026-11-01T00:00:00Z").expect("ts");
-    for end in bounds {
-        if end <= start {
-            continue;
-        }
-        let batch = Batch {
-            accepted: events[start..end].to_vec(),
-            dead_letters: BTreeMap::new(),
-            next_offsets: BTreeMap::from([(("t".to_string(), 0), end as i64)]),
-            messages: (end - start) as u64,
-        };
-        store.apply_batch(&batch, now).expect("apply");
-        start = end;
-    }
-    store
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
 
@@ -76,9 +50,10 @@ proptest! {
         let dir = tempfile::tempdir().expect("tempdir");
         let split = dir.path().join("split.duckdb");
         let whole = dir.path().join("whole.duckdb");
-        let s = run(&split, &events, &cuts);
+        let now = Ts::parse_rfc3339("2026-11-01T00:00:00Z").expect("ts");
+        let s = common::events::apply_in_batches(&split, &events, &cuts, now);
         let pool = s.read_pool(1).expect("pool");
-        let w = run(&whole, &events, &[]);
+        let w = common::events::apply_in_batches(&whole, &events, &[], now);
         let wpool = w.read_pool(1).expect("pool");
         let naive = Naive::new(load(&split));
         let t0 = common::sim_start();

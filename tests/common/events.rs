@@ -58,6 +58,23 @@ pub fn kv(e: &Event) -> (String, Vec<u8>) {
     (e.body.key().to_string(), e.to_json().into_bytes())
 }
 
+/// `events` as accepted messages on topic `t`, partition 0, from `first_offset`.
+pub fn accepted(events: Vec<Event>, first_offset: i64) -> Vec<Accepted> {
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| Accepted {
+            payload: event.to_json(),
+            event,
+            source: Source {
+                topic: "t".into(),
+                partition: 0,
+                offset: first_offset + i as i64,
+            },
+        })
+        .collect()
+}
+
 /// One batch of `events` on topic `t`, partition 0, from `first_offset`.
 pub fn batch(events: Vec<Event>, first_offset: i64) -> Batch {
     let n = events.len() as i64;
@@ -65,18 +82,36 @@ pub fn batch(events: Vec<Event>, first_offset: i64) -> Batch {
         messages: n as u64,
         next_offsets: BTreeMap::from([(("t".to_string(), 0), first_offset + n)]),
         dead_letters: BTreeMap::new(),
-        accepted: events
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| Accepted {
-                payload: event.to_json(),
-                event,
-                source: Source {
-                    topic: "t".into(),
-                    partition: 0,
-                    offset: first_offset + i as i64,
-                },
-            })
-            .collect(),
+        accepted: accepted(events, first_offset),
     }
+}
+
+/// A fresh store at `path` fed `events` in batches cut at `cuts` (taken modulo the length).
+pub fn apply_in_batches(
+    path: &std::path::Path,
+    events: &[Accepted],
+    cuts: &[usize],
+    now: Ts,
+) -> childstat_aggregator::Store {
+    let settings =
+        childstat::settings::store_settings(&childstat_config::Config::embedded_defaults());
+    let mut store = childstat_aggregator::Store::open(path, settings).expect("store");
+    let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (events.len() + 1)).collect();
+    bounds.push(events.len());
+    bounds.sort_unstable();
+    let mut start = 0;
+    for end in bounds {
+        if end <= start {
+            continue;
+        }
+        let batch = Batch {
+            accepted: events[start..end].to_vec(),
+            dead_letters: BTreeMap::new(),
+            next_offsets: BTreeMap::from([(("t".to_string(), 0), end as i64)]),
+            messages: (end - start) as u64,
+        };
+        store.apply_batch(&batch, now).expect("apply");
+        start = end;
+    }
+    store
 }
