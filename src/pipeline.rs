@@ -171,6 +171,7 @@ impl Pipeline {
             zones,
             metrics: metrics.clone(),
             health: health.clone(),
+            config: Arc::new(cfg.clone()),
             clock: Arc::new(Ts::now),
         };
         let app = childstat_api::router(state, cfg.http.request_timeout);

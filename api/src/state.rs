@@ -1,6 +1,7 @@
 //! Shared state for handlers: the read pool, zones, metrics and pipeline health.
 
 use childstat_aggregator::ReadPool;
+use childstat_config::Config;
 use childstat_core::{Ts, ZoneSet};
 use childstat_telemetry::Metrics;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -41,6 +42,8 @@ pub struct AppState {
     pub zones: Arc<ZoneSet>,
     pub metrics: Metrics,
     pub health: Arc<Health>,
+    /// The loaded configuration: thresholds, case-candidate criteria, access tokens.
+    pub config: Arc<Config>,
     /// Injectable clock so tests can pin "now".
     pub clock: Arc<dyn Fn() -> Ts + Send + Sync>,
 }

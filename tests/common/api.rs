@@ -34,6 +34,7 @@ pub fn fixture(setup: impl FnOnce(&mut Store, &Config)) -> Fixture {
         zones: Arc::new(cfg.zone_set()),
         metrics: Metrics::new(),
         health: Arc::new(Health::default()),
+        config: Arc::new(cfg.clone()),
         clock: Arc::new(|| Ts::parse_rfc3339(NOW).expect("ts")),
     };
     Fixture {
