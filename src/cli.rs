@@ -107,9 +107,52 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Write the configured compliance thresholds ([[alerts]]) as a Prometheus rule file over
+    /// the exported childstat_indicator gauges; see docs/alerts.md.
+    Rules {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Write the rule file here instead of to standard output, e.g.
+        /// deploy/prometheus/childstat-alerts.rules.yml.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Make a bearer token for the API: prints the token once, and the [access] entry with
+    /// its SHA-256 to add to the configuration (see docs/access.md).
+    Token {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Who holds the token, e.g. qi-team; unique among the configured tokens.
+        #[arg(long)]
+        name: String,
+        /// What the token may read.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
     /// Load and validate the configuration, print it, and exit non-zero if it is invalid.
     CheckConfig {
         #[command(flatten)]
         config: ConfigArg,
     },
+}
+
+/// The roles of `[access]` tokens, for `childstat token --role`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleArg {
+    /// Aggregates, small cells included (management).
+    Viewer,
+    /// Aggregates and the case-level candidate lists.
+    Reviewer,
+    /// Aggregates with small-cell suppression.
+    Public,
+}
+
+impl From<RoleArg> for childstat_config::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Viewer => childstat_config::Role::Viewer,
+            RoleArg::Reviewer => childstat_config::Role::Reviewer,
+            RoleArg::Public => childstat_config::Role::Public,
+        }
+    }
 }

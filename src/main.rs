@@ -43,6 +43,32 @@ async fn dispatch(cmd: Command) -> Result<()> {
             eprintln!("configuration is valid");
             Ok(())
         }
+        Command::Rules { config, out } => {
+            let cfg = load(&config)?;
+            let text = childstat::prom_rules::render(&cfg)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!(
+                        "wrote {} compliance alerts to {}",
+                        cfg.alerts.len(),
+                        path.display()
+                    );
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+        Command::Token { config, name, role } => {
+            let cfg = load(&config)?;
+            let new = childstat::token::generate(&name, role.into())?;
+            if let Err(why) = new.fits(&cfg.access) {
+                bail!("{why}");
+            }
+            print!("{}", new.instructions());
+            Ok(())
+        }
         Command::Snapshot {
             config,
             week,
@@ -156,6 +182,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 }
             });
             println!("childstat demo is running");
+            println!("  dashboard:    http://{}/", p.addr);
             println!(
                 "  API:          http://{}/api/v1/zones/citywide/indicators",
                 p.addr

@@ -93,10 +93,12 @@ impl Pipeline {
             metrics.clone(),
         )?);
 
-        let listener = tokio::net::TcpListener::bind(cfg.http.bind)
+        let listen = cfg.access.listen_addr(cfg.http.bind);
+        warn_without_tokens(cfg, listen);
+        let listener = tokio::net::TcpListener::bind(listen.addr)
             .await
             .map_err(|source| AppError::Bind {
-                addr: cfg.http.bind,
+                addr: listen.addr,
                 source,
             })?;
         let addr = listener.local_addr().map_err(AppError::Http)?;
@@ -166,12 +168,19 @@ impl Pipeline {
             )
         });
 
+        let alerts = crate::alerting::new_board(cfg)?;
+        let sd = shutdown.clone();
+        let (p, b, m) = (pool.clone(), alerts.clone(), metrics.clone());
+        let every = cfg.alerting.interval;
+        tasks.spawn(async move { ("alerts", crate::alerting::run(p, b, m, every, sd).await) });
+
         let state = AppState {
             pool: pool.clone(),
             zones,
             metrics: metrics.clone(),
             health: health.clone(),
             config: Arc::new(cfg.clone()),
+            alerts,
             clock: Arc::new(Ts::now),
         };
         let app = childstat_api::router(state, cfg.http.request_timeout);
@@ -248,6 +257,26 @@ fn task_result(
             reason: e.to_string(),
         }),
     }
+}
+
+/// Without tokens anyone reaching the port could read every figure, so the API stays on
+/// this host and case-level views stay off until tokens are configured.
+fn warn_without_tokens(cfg: &Config, listen: childstat_config::ListenAddr) {
+    if cfg.access.has_tokens() {
+        return;
+    }
+    if listen.narrowed {
+        tracing::warn!(
+            configured = %cfg.http.bind,
+            listening = %listen.addr,
+            "no access tokens are configured, so the API listens on loopback only; \
+             add [access] tokens to serve other hosts (docs/access.md)"
+        );
+    }
+    tracing::warn!(
+        "no access tokens are configured: local callers read aggregates as a viewer, and \
+         case candidates are disabled until tokens are configured (docs/access.md)"
+    );
 }
 
 /// Counters continue from their committed totals, so a restart does not reset them.

@@ -89,7 +89,8 @@ async fn unknown_zones_and_routes_are_404() {
         "/api/v1/zones/Z99/indicators",
         "/api/v1/zones/z01/indicators",
         "/api/v1/nope",
-        "/",
+        "/nope",
+        "/assets/nope.js",
     ] {
         let (s, body) = get(&f.app, uri).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");

@@ -65,6 +65,12 @@ const MERGE_MONTH_AGG: &str = "
     GROUP BY ALL
     ON CONFLICT (indicator, zone, month) DO UPDATE
     SET num = num + excluded.num, den = den + excluded.den";
+const MERGE_CASELOAD_EPOCH: &str = "
+    INSERT INTO caseload_epoch
+    SELECT worker_id, at_ns >> 51, sum(delta)::BIGINT
+    FROM caseload_ledger WHERE batch_id = ?
+    GROUP BY ALL
+    ON CONFLICT (worker_id, epoch) DO UPDATE SET delta = delta + excluded.delta";
 const UPSERT_OFFSET: &str = "
     INSERT INTO kafka_offsets VALUES (?, ?, ?)
     ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset";
@@ -270,6 +276,7 @@ fn write_batch(
                 o.map(|o| o.received_at.0),
                 o.is_some(),
                 json,
+                s.first_closed.map(|t| t.0),
             ])?;
         }
         app.flush()?;
@@ -326,6 +333,9 @@ fn write_batch(
     }
     check(crash, CrashPoint::AfterLedger)?;
 
+    if !folded.caseload.map.is_empty() {
+        tx.execute(MERGE_CASELOAD_EPOCH, [batch_id])?;
+    }
     if !folded.ledger.is_empty() {
         tx.execute(MERGE_DAY_AGG, [batch_id])?;
         tx.execute(MERGE_MONTH_AGG, [batch_id])?;

@@ -41,20 +41,28 @@ impl ReadPool {
             .collect();
         match (ind.kind(), ind.value()) {
             (Kind::Flow, _) => self.flow_history(zone, ind, &starts, &ends, as_of),
-            (Kind::PointInTime, Value::Caseload) => starts
-                .iter()
-                .zip(&ends)
-                .map(|(s, e)| {
-                    let at = cal.start_of_date(*e).min(as_of);
-                    let load = self.caseload(zone, at)?;
-                    Ok(HistoryPoint {
+            (Kind::PointInTime, Value::Caseload) => {
+                let instants: Vec<Ts> = ends
+                    .iter()
+                    .map(|e| cal.start_of_date(*e).min(as_of))
+                    .collect();
+                let loads = crate::caseload_read::caseloads_on(
+                    &self.get(),
+                    self.settings(),
+                    zone,
+                    &instants,
+                )?;
+                Ok(starts
+                    .iter()
+                    .zip(loads)
+                    .map(|(s, load)| HistoryPoint {
                         bucket_start: *s,
                         value: load
                             .value(ind)
                             .unwrap_or_else(|| IndicatorValue::from_sums(ind, 0, 0)),
                     })
-                })
-                .collect(),
+                    .collect())
+            }
             (Kind::PointInTime, _) => self.pit_history(zone, ind, &starts, &ends, as_of),
         }
     }

@@ -4,6 +4,8 @@
 //! commits it with the Kafka offsets in one transaction, `reader` serves queries.
 
 pub mod apply;
+pub mod candidates_read;
+pub mod caseload_read;
 pub mod error;
 pub mod fold;
 pub mod history;

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 
 const FLOW_WINDOW: &str = include_str!("../sql/flow_window.sql");
 const POINT_IN_TIME: &str = include_str!("../sql/point_in_time.sql");
-const CASELOAD: &str = include_str!("../sql/caseload.sql");
 
 /// Every ledger indicator for `zone` (`None` = citywide) over `(as_of - window, as_of]`,
 /// point-in-time ones at `as_of`.
@@ -83,15 +82,9 @@ pub fn caseload_on(
     zone: Option<&str>,
     t: Ts,
 ) -> Result<Caseload> {
-    let mut stmt = conn.prepare_cached(CASELOAD)?;
-    let threshold = i64::from(settings.caseload_threshold);
-    Ok(stmt.query_row(params![zone, t.0, threshold], |r| {
-        let active_cps: i64 = r.get(0)?;
-        Ok(Caseload {
-            active_cps,
-            total: r.get(1)?,
-            max: if active_cps == 0 { None } else { r.get(2)? },
-            over_threshold: r.get(3)?,
-        })
-    })?)
+    Ok(
+        crate::caseload_read::caseloads_on(conn, settings, zone, &[t])?
+            .pop()
+            .unwrap_or_default(),
+    )
 }

@@ -25,9 +25,19 @@ const MIGRATIONS: &[Migration] = &[
         name: "month_agg",
         sql: include_str!("../migrations/0003_month_agg.sql"),
     },
+    Migration {
+        version: 4,
+        name: "investigation_closed_at",
+        sql: include_str!("../migrations/0004_investigation_closed_at.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "caseload_epoch",
+        sql: include_str!("../migrations/0005_caseload_epoch.sql"),
+    },
 ];
 
-pub const CURRENT_VERSION: i32 = 3;
+pub const CURRENT_VERSION: i32 = 5;
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)";
@@ -54,4 +64,50 @@ pub fn migrate(conn: &mut Connection) -> Result<usize> {
         ran += 1;
     }
     Ok(ran)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use childstat_core::{InvState, Ts};
+
+    /// A database at version 3 gains `closed_at`, read back from each state's JSON.
+    #[test]
+    fn closed_at_is_backfilled_from_the_state() {
+        let mut conn = Connection::open_in_memory().expect("duckdb");
+        conn.execute_batch(CREATE_MIGRATIONS_TABLE).expect("table");
+        for m in &MIGRATIONS[..3] {
+            conn.execute_batch(m.sql).expect("migration");
+            conn.execute(INSERT_APPLIED, duckdb::params![m.version, m.name])
+                .expect("record");
+        }
+        let closed = InvState {
+            first_closed: Some(Ts(1_790_000_000_123_456_789)),
+            ..InvState::default()
+        };
+        let open = InvState::default();
+        for (id, s) in [("closed", &closed), ("open", &open)] {
+            let json = serde_json::to_string(s).expect("json");
+            conn.execute(
+                "INSERT INTO investigations VALUES (?, NULL, 'Z01', 0, true, ?)",
+                duckdb::params![id, json],
+            )
+            .expect("insert");
+        }
+        assert_eq!(migrate(&mut conn).expect("migrate"), 2);
+        let got: Vec<(String, Option<i64>)> = conn
+            .prepare("SELECT investigation_id, closed_at FROM investigations ORDER BY 1")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<std::result::Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            got,
+            [
+                ("closed".to_string(), Some(1_790_000_000_123_456_789)),
+                ("open".to_string(), None)
+            ]
+        );
+    }
 }

@@ -15,6 +15,8 @@ pub enum ApiError {
         message: String,
     },
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("internal error: {0}")]
     Internal(String),
@@ -53,6 +55,7 @@ impl IntoResponse for ApiError {
                 )
                     .into_response()
             }
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             ApiError::Internal(detail) => {
@@ -80,4 +83,17 @@ fn rand_id() -> u64 {
             .unwrap_or(0),
     );
     h.finish()
+}
+
+/// The body of every error response, for the OpenAPI document.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code: bad_request, unauthorized, forbidden, not_found,
+    /// unavailable, internal.
+    pub error: String,
+    /// What went wrong and how to fix the request, for people.
+    pub message: String,
+    /// The query parameter at fault, on a 400.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
 }

@@ -1,11 +1,22 @@
 //! The HTTP API: current indicators, zones, health and Prometheus metrics.
 
+pub mod alerts;
+pub mod auth;
+pub mod candidates;
+pub mod compare;
+pub mod csv;
+pub mod dashboard;
 pub mod error;
 pub mod history;
+pub mod openapi;
 pub mod params;
 pub mod routes;
+pub mod session;
+pub mod session_extras;
 pub mod snapshots;
 pub mod state;
+pub mod status;
+pub mod suppression;
 
 pub use error::ApiError;
 pub use state::{AppState, Health};
@@ -27,16 +38,39 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             "/api/v1/zones/{zone}/indicators/{name}/history",
             get(history::history),
         )
+        .route(
+            "/api/v1/zones/{zone}/case-candidates",
+            get(candidates::case_candidates),
+        )
+        .route("/api/v1/compare", get(compare::compare))
+        .route("/api/v1/session", get(session::session))
+        .route("/api/v1/status", get(status::status))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
+        .route("/api/v1/docs", get(openapi::docs_page))
+        .route("/api/v1/docs/init.js", get(openapi::docs_init))
+        .route(
+            "/api/v1/docs/swagger-ui-bundle.js",
+            get(openapi::docs_bundle),
+        )
+        .route("/api/v1/docs/swagger-ui.css", get(openapi::docs_css))
+        .route("/api/v1/alerts", get(alerts::alerts))
         .route("/api/v1/snapshots", get(snapshots::list))
         .route("/api/v1/snapshots/{iso_week}", get(snapshots::one))
         .route(
             "/api/v1/snapshots/{iso_week}/export",
             get(snapshots::export),
         )
+        .route("/", get(dashboard::index))
+        .route("/assets/{file}", get(dashboard::asset))
         .route("/metrics", get(routes::metrics))
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .fallback(routes::not_found)
+        // Tokens and roles, by the route table in auth.rs; inside `track`, so refusals count.
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::new(auth::Keys::new(&state.config.access)),
+            auth::require,
+        ))
         // The timeout sits inside the metrics layer, so a timed-out request is still counted.
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

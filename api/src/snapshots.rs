@@ -11,7 +11,7 @@ use childstat_aggregator::{IsoWeek, SnapshotInfo, SnapshotValue};
 use serde::Serialize;
 use std::collections::HashMap;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SnapshotHead {
     pub iso_week: String,
     pub as_of: String,
@@ -32,11 +32,11 @@ impl From<SnapshotInfo> for SnapshotHead {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SnapshotOut {
     #[serde(flatten)]
     pub head: SnapshotHead,
-    pub values: Vec<SnapshotValue>,
+    pub values: Vec<crate::suppression::SnapshotValueOut>,
 }
 
 fn week(s: &str) -> Result<IsoWeek, ApiError> {
@@ -44,6 +44,9 @@ fn week(s: &str) -> Result<IsoWeek, ApiError> {
         .ok_or_else(|| ApiError::bad("iso_week", "the week must be an ISO week like 2026-W47"))
 }
 
+/// The weekly snapshots taken, oldest first.
+#[utoipa::path(get, path = "/api/v1/snapshots", tag = "snapshots",
+    responses((status = 200, description = "Snapshots", body = Vec<SnapshotHead>)))]
 pub async fn list(State(st): State<AppState>) -> Result<Json<Vec<SnapshotHead>>, ApiError> {
     let pool = st.pool.clone();
     let all = tokio::task::spawn_blocking(move || pool.snapshots()).await??;
@@ -58,34 +61,73 @@ async fn load(st: &AppState, w: IsoWeek) -> Result<(SnapshotInfo, Vec<SnapshotVa
         .ok_or_else(|| ApiError::NotFound(format!("no snapshot for {w}; see /api/v1/snapshots")))
 }
 
+/// One week's frozen values: every indicator, zone and window.
+#[utoipa::path(get, path = "/api/v1/snapshots/{iso_week}", tag = "snapshots",
+    params(
+        ("iso_week" = String, Path, description = "e.g. 2026-W47"),
+        ("suppress" = Option<bool>, Query, description = "Hide small cells (docs/access.md); always on for the public role"),
+    ),
+    responses(
+        (status = 200, description = "The snapshot", body = SnapshotOut),
+        (status = 400, description = "Not an ISO week", body = crate::error::ErrorBody),
+        (status = 404, description = "No snapshot for the week", body = crate::error::ErrorBody),
+    ))]
 pub async fn one(
     State(st): State<AppState>,
     Path(iso_week): Path<String>,
+    caller: crate::auth::Caller,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<SnapshotOut>, ApiError> {
+    let p = Params::new(q, &[crate::suppression::PARAM])?;
+    let suppress = crate::suppression::wanted(caller, &p)?;
     let (head, values) = load(&st, week(&iso_week)?).await?;
     Ok(Json(SnapshotOut {
         head: head.into(),
-        values,
+        values: crate::suppression::snapshot_values(&st.zones, values, suppress),
     }))
 }
 
+/// One week's snapshot as a file.
+#[utoipa::path(get, path = "/api/v1/snapshots/{iso_week}/export", tag = "snapshots",
+    params(
+        ("iso_week" = String, Path, description = "e.g. 2026-W47"),
+        ("format" = Option<String>, Query, description = "csv (default) or parquet; csv only when suppressed"),
+        ("suppress" = Option<bool>, Query, description = "Hide small cells (docs/access.md); always on for the public role"),
+    ),
+    responses(
+        (status = 200, description = "CSV or Parquet", content_type = "text/csv"),
+        (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
+        (status = 404, description = "No snapshot for the week", body = crate::error::ErrorBody),
+    ))]
 pub async fn export(
     State(st): State<AppState>,
     Path(iso_week): Path<String>,
+    caller: crate::auth::Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let w = week(&iso_week)?;
-    let p = Params::new(q, &["format"])?;
+    let p = Params::new(q, &["format", crate::suppression::PARAM])?;
     let format = p.get("format").unwrap_or("csv");
+    let suppress = crate::suppression::wanted(caller, &p)?;
+    if suppress && format == "parquet" {
+        // The Parquet file is written by DuckDB straight from the stored rows.
+        return Err(ApiError::bad(
+            "format",
+            "suppressed snapshots are exported as csv only; use format=csv",
+        ));
+    }
     let (_, values) = load(&st, w).await?;
     match format {
         "csv" => {
+            let values = crate::suppression::snapshot_values(&st.zones, values, suppress);
+            // With suppression, a last column tells a hidden cell from an empty one.
             let mut out =
-                String::from("iso_week,zone,window,indicator,value,numerator,denominator\n");
+                String::from("iso_week,zone,window,indicator,value,numerator,denominator");
+            out.push_str(if suppress { ",suppressed\n" } else { "\n" });
             let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
             for v in &values {
                 out.push_str(&format!(
-                    "{w},{},{},{},{},{},{}\n",
+                    "{w},{},{},{},{},{},{}",
                     v.zone,
                     v.window,
                     v.indicator,
@@ -93,6 +135,10 @@ pub async fn export(
                     num(v.numerator),
                     num(v.denominator)
                 ));
+                if suppress {
+                    out.push_str(&format!(",{}", v.suppressed));
+                }
+                out.push('\n');
             }
             Ok((
                 [

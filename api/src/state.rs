@@ -44,6 +44,8 @@ pub struct AppState {
     pub health: Arc<Health>,
     /// The loaded configuration: thresholds, case-candidate criteria, access tokens.
     pub config: Arc<Config>,
+    /// Compliance alerts and their state per zone, written by the evaluator task.
+    pub alerts: crate::alerts::SharedBoard,
     /// Injectable clock so tests can pin "now".
     pub clock: Arc<dyn Fn() -> Ts + Send + Sync>,
 }

@@ -8,6 +8,8 @@
 //! Every struct denies unknown fields: a misspelt key is an error naming the key and
 //! where it came from, never a silent fallback to the default.
 
+mod access;
+mod alerts;
 mod error;
 mod load;
 mod serde_util;
@@ -24,6 +26,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use access::{AccessConfig, ListenAddr, Role, TokenConfig};
+pub use alerts::{AlertConfig, AlertingConfig};
 pub use error::ConfigError;
 pub use load::ENV_PREFIX;
 
@@ -43,6 +47,13 @@ pub struct Config {
     pub http: HttpConfig,
     pub simulator: SimulatorConfig,
     pub log: LogConfig,
+    /// How often the service evaluates the compliance alerts.
+    pub alerting: AlertingConfig,
+    /// Compliance thresholds; see docs/alerts.md.
+    pub alerts: Vec<AlertConfig>,
+    pub case_candidates: CaseCandidatesConfig,
+    /// Bearer tokens and their roles; see docs/access.md.
+    pub access: AccessConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -140,6 +151,16 @@ pub struct SimulatorConfig {
     pub duplicate_fraction: f64,
     pub invalid_fraction: f64,
     pub investigations_per_year: u32,
+}
+
+/// What makes an open investigation a candidate for the weekly case review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseCandidatesConfig {
+    /// Criteria by name; an investigation meeting any of them is listed.
+    pub criteria: Vec<childstat_core::candidates::Criterion>,
+    /// Longest list returned per zone and week.
+    pub max_results: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

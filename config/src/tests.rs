@@ -372,3 +372,140 @@ fn a_129_character_code_is_too_long_but_128_is_fine() {
     c.zones[0].code = "é".repeat(128);
     c.validate().unwrap();
 }
+
+#[test]
+fn default_alerts_load_as_rules() {
+    use childstat_core::alerts::{Op, Severity, Window};
+    let c = Config::embedded_defaults();
+    assert_eq!(c.alerting.interval, Duration::from_secs(30));
+    let rules = c.alert_rules().unwrap();
+    assert_eq!(rules.len(), c.alerts.len());
+    assert!(
+        rules.len() >= 6,
+        "the agency's defaults cover the main clocks"
+    );
+    let contact = rules.iter().find(|r| r.name == "contact_24h_low").unwrap();
+    assert_eq!(contact.indicator, childstat_core::Indicator::Contact24hRate);
+    assert_eq!((contact.op, contact.threshold), (Op::Lt, 0.90));
+    assert_eq!(contact.window, Window::D28);
+    assert_eq!(contact.hold, Dur::hours(1));
+    assert_eq!(contact.severity, Severity::Critical);
+    assert!(!contact.runbook.is_empty() && !contact.runbook.ends_with('\n'));
+    let det = rules
+        .iter()
+        .find(|r| r.name == "determination_60d_low")
+        .unwrap();
+    assert_eq!(det.threshold_for("OSI"), 0.75);
+    assert_eq!(det.threshold_for("Z07"), 0.85);
+}
+
+#[test]
+fn a_user_file_replaces_the_alert_list() {
+    let file = user_file(
+        "[[alerts]]\nname = \"intakes_high\"\nindicator = \"intakes\"\nop = \">=\"\n\
+         threshold = 400\nwindow = \"7d\"\nfor = \"0s\"\nseverity = \"warning\"\n\
+         runbook = \"Check staffing.\"\nzones = { Z07 = 250, citywide = 9000 }\n",
+    );
+    let c = Config::load_from(Some(file.path()), &[]).unwrap();
+    let rules = c.alert_rules().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].threshold_for("Z07"), 250.0);
+    assert_eq!(rules[0].threshold_for("citywide"), 9000.0);
+    assert_eq!(rules[0].hold, Dur(0));
+
+    let none = user_file("alerts = []\n");
+    let c = Config::load_from(Some(none.path()), &[]).unwrap();
+    assert!(c.alerts.is_empty());
+}
+
+#[test]
+fn alert_keys_are_checked_while_loading() {
+    let entry = |extra: &str| {
+        user_file(&format!(
+            "[[alerts]]\nname = \"a\"\nindicator = \"intakes\"\nthreshold = 1\n\
+             window = \"7d\"\nfor = \"1h\"\nseverity = \"warning\"\nrunbook = \"r\"\n{extra}\n"
+        ))
+    };
+    let msg = load_err(Some(entry("op = \"=\"").path()), &[]).to_string();
+    assert!(msg.starts_with("alerts[0].op: unknown value `=`"), "{msg}");
+    let msg = load_err(Some(entry("op = \"<\"\nwindow_ = 1").path()), &[]).to_string();
+    assert!(
+        msg.contains("unknown field `window_` in alerts[0]"),
+        "{msg}"
+    );
+    let f = user_file(
+        "[[alerts]]\nname = \"a\"\nindicator = \"intakes\"\nop = \"<\"\nthreshold = 1\n\
+         window = \"30d\"\nfor = \"1h\"\nseverity = \"warning\"\nrunbook = \"r\"\n",
+    );
+    let msg = load_err(Some(f.path()), &[]).to_string();
+    assert!(
+        msg.starts_with("alerts[0].window: unknown value `30d`"),
+        "{msg}"
+    );
+    let err = load_err(None, &[("CHILDSTAT__ALERTING__INTERVAL", "0s")]);
+    assert_eq!(
+        err.to_string(),
+        "alerting.interval must be longer than zero"
+    );
+}
+
+#[test]
+fn alert_validation_names_the_key() {
+    let cases: Vec<(String, &str)> = vec![
+        (
+            invalid(|c| c.alerts[1].name = c.alerts[0].name.clone()),
+            "alerts[1].name `contact_24h_low` is duplicated (first at alerts[0])",
+        ),
+        (
+            invalid(|c| c.alerts[0].name = "Contact-Low".into()),
+            "alerts[0].name `Contact-Low` must be snake_case",
+        ),
+        (
+            invalid(|c| c.alerts[0].name = "a".repeat(65)),
+            "alerts[0].name `aaa",
+        ),
+        (
+            invalid(|c| c.alerts[2].indicator = "contact_rate".into()),
+            "alerts[2].indicator `contact_rate` is not an indicator; expected one of intakes,",
+        ),
+        (
+            invalid(|c| c.alerts[0].threshold = f64::NAN),
+            "alerts[0].threshold must be a finite number",
+        ),
+        (
+            invalid(|c| c.alerts[0].hold = Duration::from_millis(1500)),
+            "alerts[0].for must be a whole number of seconds",
+        ),
+        (
+            invalid(|c| c.alerts[0].runbook = " \n".into()),
+            "alerts[0].runbook must not be empty",
+        ),
+        (
+            invalid(|c| {
+                c.alerts[0].zones.insert("Z99".into(), 0.5);
+            }),
+            "alerts[0].zones.Z99 is not a configured zone code, `OSI` or `citywide`",
+        ),
+        (
+            invalid(|c| {
+                c.alerts[0].zones.insert("OSI".into(), f64::INFINITY);
+            }),
+            "alerts[0].zones.OSI must be a finite number",
+        ),
+        (
+            invalid(|c| c.alerting.interval = Duration::ZERO),
+            "alerting.interval must be longer than zero",
+        ),
+    ];
+    for (message, expected) in cases {
+        assert!(
+            message.starts_with(expected),
+            "{message:?} should start with {expected:?}"
+        );
+    }
+    let err = Config {
+        alerts: vec![],
+        ..Config::embedded_defaults()
+    };
+    err.validate().unwrap();
+}

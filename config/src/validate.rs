@@ -17,6 +17,7 @@ impl Config {
     /// changing a `Config` in code.
     pub fn validate(&self) -> Check {
         self.validate_zones()?;
+        self.validate_alerts()?;
 
         let k = &self.kafka;
         topic("kafka.topic", &k.topic)?;
@@ -46,6 +47,12 @@ impl Config {
             ));
         }
         at_least("storage.read_connections", s.read_connections, 1)?;
+        not_empty_list("case_candidates.criteria", &self.case_candidates.criteria)?;
+        at_least(
+            "case_candidates.max_results",
+            self.case_candidates.max_results,
+            1,
+        )?;
         if let Some(limit) = &s.memory_limit {
             not_empty("storage.memory_limit", limit)?;
         }
@@ -57,6 +64,7 @@ impl Config {
         positive("clocks.safety_conference", c.safety_conference)?;
 
         positive("http.request_timeout", self.http.request_timeout)?;
+        self.access.validate()?;
 
         let sim = &self.simulator;
         positive("simulator.history", sim.history)?;
@@ -163,6 +171,16 @@ fn topic(key: &str, name: &str) -> Check {
                 "{key} `{name}` is not a Kafka topic name: use 1 to {MAX_TOPIC_CHARS} \
                  of the characters a-z A-Z 0-9 . _ -"
             ),
+        ));
+    }
+    Ok(())
+}
+
+fn not_empty_list<T>(key: &str, value: &[T]) -> Check {
+    if value.is_empty() {
+        return Err(ConfigError::invalid(
+            key,
+            format!("{key} must list at least one entry"),
         ));
     }
     Ok(())

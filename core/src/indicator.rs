@@ -100,6 +100,45 @@ impl Indicator {
     }
 }
 
+/// Which direction of an indicator reads as better practice, for ranking zones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+impl Indicator {
+    /// `None` for volumes and findings, where more is neither better nor worse practice
+    /// (intakes, removals, indications, open cases, staff counts).
+    pub fn better(self) -> Option<Better> {
+        use Indicator::*;
+        match self {
+            Contact24hRate
+            | SafetyAssessment7dRate
+            | Determination60dRate
+            | SupervisoryReviewRate
+            | AllChildrenSeenRate
+            | SafetyConferenceRate => Some(Better::Higher),
+            RepeatWithin12mRate
+            | CaseloadAvg
+            | CaseloadMax
+            | CpsOverThreshold
+            | OverdueContact
+            | OverdueSafetyAssessment
+            | OverdueDetermination => Some(Better::Lower),
+            Intakes
+            | IndicationRate
+            | ChildrenRemoved
+            | EcsInvolved
+            | OpenInvestigations
+            | ActiveCps
+            | ActiveSupervisors
+            | HeightenedOversightOpen => None,
+        }
+    }
+}
+
 impl std::fmt::Display for Indicator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -113,6 +152,10 @@ pub struct IndicatorValue {
     pub value: Option<f64>,
     pub numerator: Option<i64>,
     pub denominator: Option<i64>,
+    /// Hidden by small-cell suppression (`crate::suppress`): the figures above are then
+    /// all `null` although the data exist. Serialized only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub suppressed: bool,
 }
 
 /// Caseload figures at one instant, for one zone or citywide.
@@ -133,18 +176,21 @@ impl Caseload {
                 value: (self.active_cps != 0).then(|| self.total as f64 / self.active_cps as f64),
                 numerator: Some(self.total),
                 denominator: Some(self.active_cps),
+                suppressed: false,
             },
             Indicator::CaseloadMax => IndicatorValue {
                 name,
                 value: self.max.map(|m| m as f64),
                 numerator: self.max,
                 denominator: None,
+                suppressed: false,
             },
             Indicator::CpsOverThreshold => IndicatorValue {
                 name,
                 value: Some(self.over_threshold as f64),
                 numerator: Some(self.over_threshold),
                 denominator: None,
+                suppressed: false,
             },
             _ => return None,
         })
@@ -159,12 +205,14 @@ impl IndicatorValue {
                 value: (den != 0).then(|| num as f64 / den as f64),
                 numerator: Some(num),
                 denominator: Some(den),
+                suppressed: false,
             },
             Value::Count | Value::Caseload => IndicatorValue {
                 name: ind.name(),
                 value: Some(num as f64),
                 numerator: Some(num),
                 denominator: None,
+                suppressed: false,
             },
         }
     }

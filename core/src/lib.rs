@@ -2,14 +2,19 @@
 //!
 //! Nothing here does I/O, so all of it is testable without tokio, Kafka or DuckDB.
 
+pub mod alerts;
 pub mod batch;
 pub mod calendar;
+pub mod candidates;
+pub mod caseload_sweep;
 pub mod clocks;
 pub mod contrib;
 pub mod decode;
 pub mod event;
 pub mod indicator;
+pub mod rank;
 pub mod state;
+pub mod suppress;
 pub mod time;
 pub mod zone;
 
@@ -19,7 +24,7 @@ pub use clocks::Clocks;
 pub use contrib::{investigation_contribs, CaseloadContribs, Contribs, WorkerChange, WorkerState};
 pub use decode::{decode, DeadLetterReason, DecodeLimits, Rejection};
 pub use event::{Body, Event, EventType, Opened};
-pub use indicator::{Caseload, Indicator, IndicatorValue};
+pub use indicator::{Better, Caseload, Indicator, IndicatorValue};
 pub use state::{Applied, InvState};
 pub use time::{Dur, Ts};
 pub use zone::{ZoneInfo, ZoneSet, CITYWIDE};

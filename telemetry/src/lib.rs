@@ -1,7 +1,8 @@
 //! Every Prometheus metric childstat exports, in one place.
 //!
 //! Labels are bounded by construction: zone, indicator, window, partition, reason,
-//! lateness bucket, HTTP route template and status. Never a case, family or worker id.
+//! lateness bucket, HTTP route template and status, alert name. Never a case, family or
+//! worker id.
 
 use prometheus::{
     Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
@@ -29,6 +30,8 @@ pub mod names {
     pub const INDICATOR_NUMERATOR: &str = "childstat_indicator_numerator";
     pub const INDICATOR_DENOMINATOR: &str = "childstat_indicator_denominator";
     pub const BROKER_UP: &str = "childstat_broker_up";
+    pub const ALERT_FIRING: &str = "childstat_alert_firing";
+    pub const ALERT_PENDING: &str = "childstat_alert_pending";
 }
 
 /// Lateness buckets for `childstat_events_late_total`, by how far an event's time was behind
@@ -58,6 +61,8 @@ pub struct Metrics {
     pub indicator_numerator: IntGaugeVec,
     pub indicator_denominator: IntGaugeVec,
     pub broker_up: IntGauge,
+    pub alert_firing: IntGaugeVec,
+    pub alert_pending: IntGaugeVec,
 }
 
 fn reg<T: prometheus::core::Collector + Clone + 'static>(r: &Registry, c: T) -> T {
@@ -105,6 +110,8 @@ impl Metrics {
             indicator_numerator: gauge_vec(INDICATOR_NUMERATOR, "Current indicator numerator by zone and rolling window.", &["zone", "indicator", "window"]),
             indicator_denominator: gauge_vec(INDICATOR_DENOMINATOR, "Current indicator denominator by zone and rolling window (rates only).", &["zone", "indicator", "window"]),
             broker_up: reg(&r, IntGauge::new(BROKER_UP, "1 when the Kafka broker answered the last metadata request.").expect("valid metric")),
+            alert_firing: gauge_vec(ALERT_FIRING, "1 while a compliance alert fires for the zone (its threshold breached for its `for`), else 0.", &["zone", "alert"]),
+            alert_pending: gauge_vec(ALERT_PENDING, "1 while a zone breaches a compliance alert's threshold but not yet for its `for`, else 0.", &["zone", "alert"]),
             registry: r,
         };
         for l in LATENESS {

@@ -16,6 +16,8 @@ pub struct Fixture {
     _dir: tempfile::TempDir,
     _store: Store,
     pub app: axum::Router,
+    /// What the router serves from: the read pool, alert board and metrics.
+    pub state: AppState,
 }
 
 /// "Now" for every API fixture.
@@ -23,8 +25,12 @@ pub const NOW: &str = "2026-11-02T12:00:00Z";
 
 /// A router over a fresh store, after `setup` has written to it.
 pub fn fixture(setup: impl FnOnce(&mut Store, &Config)) -> Fixture {
+    fixture_with(Config::embedded_defaults(), setup)
+}
+
+/// [`fixture`] with a configuration of the test's own.
+pub fn fixture_with(cfg: Config, setup: impl FnOnce(&mut Store, &Config)) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = Config::embedded_defaults();
     let mut store =
         Store::open(&dir.path().join("api.duckdb"), store_settings(&cfg)).expect("store");
     setup(&mut store, &cfg);
@@ -35,12 +41,14 @@ pub fn fixture(setup: impl FnOnce(&mut Store, &Config)) -> Fixture {
         metrics: Metrics::new(),
         health: Arc::new(Health::default()),
         config: Arc::new(cfg.clone()),
+        alerts: childstat::alerting::new_board(&cfg).expect("alert rules"),
         clock: Arc::new(|| Ts::parse_rfc3339(NOW).expect("ts")),
     };
     Fixture {
         _dir: dir,
         _store: store,
-        app: childstat_api::router(state, Duration::from_secs(10)),
+        app: childstat_api::router(state.clone(), Duration::from_secs(10)),
+        state,
     }
 }
 
@@ -72,4 +80,36 @@ pub async fn get_full(app: &axum::Router, uri: &str) -> (StatusCode, String, Str
 pub async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String) {
     let (s, _, body) = get_full(app, uri).await;
     (s, body)
+}
+
+/// Status, `WWW-Authenticate` challenge and body of a GET, sending
+/// `Authorization: Bearer <token>` when a token is given.
+pub async fn get_as(
+    app: &axum::Router,
+    uri: &str,
+    token: Option<&str>,
+) -> (StatusCode, Option<String>, String) {
+    let mut req = Request::builder().uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("response");
+    let status = resp.status();
+    let challenge = resp
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = axum::body::to_bytes(resp.into_body(), 1 << 24)
+        .await
+        .expect("body");
+    (
+        status,
+        challenge,
+        String::from_utf8_lossy(&body).into_owned(),
+    )
 }

@@ -15,6 +15,10 @@ const QUERIES: &[(&str, &str)] = &[
         "caseload",
         "SELECT worker_id, at_ns, sum(delta) FROM caseload_ledger GROUP BY ALL HAVING sum(delta) <> 0 ORDER BY ALL",
     ),
+    (
+        "caseload_epoch",
+        "SELECT worker_id, epoch, delta FROM caseload_epoch WHERE delta <> 0 ORDER BY ALL",
+    ),
     ("investigations", "SELECT investigation_id, family_id, zone, received_at, opened, state FROM investigations ORDER BY ALL"),
     ("workers", "SELECT * FROM workers ORDER BY ALL"),
     ("counters", "SELECT * FROM pipeline_counters ORDER BY ALL"),
