@@ -188,6 +188,7 @@ if (viewer) {
 await noSidewaysScroll("session");
 await shot("session");
 // Live rather than frozen: chosen from the week list, read from the comparison endpoint.
+await page.focus("#session-week");
 await page.selectOption("#session-week", "live");
 await page.waitForFunction(() => /Live figures/.test(document.querySelector("main .lede")?.textContent ?? ""), null, { timeout: 30000 });
 assert.match(await figure("session|Z07|open_investigations"), COUNT);
