@@ -92,7 +92,7 @@ async fn snapshots_list_read_and_export() {
     let (s, ctype, body) = get(&f.app, "/api/v1/snapshots/2026-W44/export?format=csv").await;
     assert_eq!(s, StatusCode::OK);
     assert!(ctype.starts_with("text/csv"));
-    assert!(body.starts_with("iso_week,zone,window,indicator,value,numerator,denominator\n"));
+    assert!(body.starts_with("iso_week,zone,window,indicator,value,numerator,denominator\r\n"));
     assert_eq!(body.lines().count(), 1 + 22 * 3 * 21);
     let (s, ctype, _) = get(&f.app, "/api/v1/snapshots/2026-W44/export?format=parquet").await;
     assert_eq!(s, StatusCode::OK);

@@ -4,45 +4,17 @@
 mod common;
 
 use axum::http::StatusCode;
-use childstat_aggregator::IsoWeek;
 use childstat_core::candidates::{ClockStatus, Criterion};
-use common::api::{fixture, get_full as get, Fixture, NOW};
+use common::api::{fixture, get_full as get, review_setup, Fixture, NOW};
 use common::events::{batch, closed, contact, opened, ts};
 
 fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).expect("JSON body")
 }
 
-/// Z01: A (heightened, never contacted), B (contacted on time), D (closed). Z07: C, contacted
-/// on time. Snapshot of 2026-W44 (Oct 26 – Nov 1) taken at NOW.
+/// The events and snapshot of [`review_setup`], with no tokens configured.
 fn review_fixture() -> Fixture {
-    fixture(|store, cfg| {
-        let mut a = opened("a1", "A", "Z01", "2026-10-20T09:00:00-04:00");
-        if let childstat_core::Body::InvestigationOpened(o) = &mut a.body {
-            o.heightened_oversight = true;
-        }
-        let events = vec![
-            a,
-            opened("b1", "B", "Z01", "2026-10-21T09:00:00-04:00"),
-            contact("b2", "B", "Z01", "2026-10-21T15:00:00-04:00"),
-            opened("c1", "C", "Z07", "2026-10-22T09:00:00-04:00"),
-            contact("c2", "C", "Z07", "2026-10-22T10:00:00-04:00"),
-            opened("d1", "D", "Z01", "2026-10-19T09:00:00-04:00"),
-            closed("d2", "D", "Z01", "2026-10-19T12:00:00-04:00"),
-        ];
-        store
-            .apply_batch(&batch(events, 0), ts(NOW))
-            .expect("apply");
-        let zones: Vec<String> = cfg.zone_set().codes().map(str::to_string).collect();
-        store
-            .take_snapshot(
-                IsoWeek::parse("2026-W44").expect("week"),
-                &zones,
-                ts(NOW),
-                false,
-            )
-            .expect("snapshot");
-    })
+    fixture(review_setup)
 }
 
 #[tokio::test]

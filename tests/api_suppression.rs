@@ -264,9 +264,8 @@ async fn public_snapshots_are_suppressed_per_window_and_export_as_csv_only() {
 
     let (s, _, csv) = get_as(&f.app, "/api/v1/snapshots/2026-W44/export", Some(PUBLIC)).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(
-        csv.starts_with("iso_week,zone,window,indicator,value,numerator,denominator,suppressed\n")
-    );
+    assert!(csv
+        .starts_with("iso_week,zone,window,indicator,value,numerator,denominator,suppressed\r\n"));
     assert!(
         csv.contains("\n2026-W44,Z02,28d,intakes,,,,true\n"),
         "{csv}"

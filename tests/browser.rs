@@ -23,8 +23,27 @@ const VIEWER_SHA256: &str = "fa821a89474d4b82d2603c895b9cc2c8dec317a3b3c1954d7a5
 const REVIEWER_TOKEN: &str = "browser-test-reviewer-token";
 const REVIEWER_SHA256: &str = "deaa134b4bbbc36ea33622edd6772fb60e94ac7ff9e695a03c299969c663764d";
 
+/// The public role's token, made as `childstat token --role public` makes one (fixed
+/// bytes, so the run is repeatable).
+fn public_token() -> childstat::token::NewToken {
+    childstat::token::from_bytes("browser test public", Role::Public, [0x5a; 32])
+        .expect("a valid token name")
+}
+
 /// Simulated seconds per wall second: 91 days of history in about ten seconds, then live.
 const BACKFILL_SPEED: f64 = 800_000.0;
+/// Every screenshot views.mjs must save: each view as management sees it, and as the
+/// public role sees it.
+const VIEWS: [&str; 8] = [
+    "overview",
+    "zone-detail",
+    "session",
+    "health",
+    "public-overview",
+    "public-zone-detail",
+    "public-session",
+    "public-health",
+];
 const READY_TIMEOUT: Duration = Duration::from_secs(300);
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -107,13 +126,14 @@ fn token(name: &str, sha256: &str, role: Role) -> TokenConfig {
 }
 
 /// Starts what `childstat demo` starts, on a free port with a fresh database.
-async fn demo(dir: &Path) -> Pipeline {
+async fn demo(dir: &Path, public: TokenConfig) -> Pipeline {
     let mut cfg = Config::embedded_defaults();
     cfg.storage.path = dir.join("demo.duckdb");
     cfg.http.bind = "127.0.0.1:0".parse().expect("address");
     cfg.access.tokens = vec![
         token("browser test viewer", VIEWER_SHA256, Role::Viewer),
         token("browser test reviewer", REVIEWER_SHA256, Role::Reviewer),
+        public,
     ];
     let brokers = resolve_brokers(&cfg).expect("embedded broker");
     let bootstrap = brokers.0.clone();
@@ -214,12 +234,13 @@ async fn every_dashboard_view_shows_real_figures_in_chromium() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let p = demo(dir.path()).await;
+    let public = public_token();
+    let p = demo(dir.path(), public.entry).await;
     let base = format!("http://{}", p.addr);
     wait_ready(&base).await;
 
     let shots = screenshot_dir();
-    for view in ["overview", "zone-detail", "session", "health"] {
+    for view in VIEWS {
         let _ = std::fs::remove_file(shots.join(format!("{view}.png")));
     }
     let run = Command::new("node")
@@ -229,6 +250,7 @@ async fn every_dashboard_view_shows_real_figures_in_chromium() {
         .env("CHROMIUM", &chromium)
         .env("VIEWER_TOKEN", VIEWER_TOKEN)
         .env("REVIEWER_TOKEN", REVIEWER_TOKEN)
+        .env("PUBLIC_TOKEN", &public.token)
         .kill_on_drop(true)
         .output();
     let out = tokio::time::timeout(BROWSER_TIMEOUT, run)
@@ -242,7 +264,7 @@ async fn every_dashboard_view_shows_real_figures_in_chromium() {
         "a dashboard check failed (see above); screenshots so far are in {}",
         shots.display()
     );
-    for view in ["overview", "zone-detail", "session", "health"] {
+    for view in VIEWS {
         assert!(
             shots.join(format!("{view}.png")).exists(),
             "no screenshot of {view}"

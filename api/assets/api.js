@@ -14,11 +14,14 @@ export function setToken(t) {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message, path) {
+  // `detail` is the server's own message, kept where `message` was reworded for people
+  // (a 403's reason, say, which can explain more than "not allowed").
+  constructor(status, code, message, path, detail = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.path = path;
+    this.detail = detail;
   }
 
   // The server answered that the route does not exist at all (an older server).
@@ -49,16 +52,18 @@ export async function getText(path) {
   if (resp.ok) return text;
   let code = `http_${resp.status}`;
   let message = `The server answered ${resp.status} for ${path}.`;
+  let detail = null;
   try {
     const body = JSON.parse(text);
     code = body.error ?? code;
-    message = body.message ?? message;
+    detail = body.message ?? null;
+    message = detail ?? message;
   } catch {
     // Not JSON (a proxy's page, say): keep the generic message.
   }
   if (resp.status === 401) message = "Sign in with an access token to see this.";
   if (resp.status === 403) message = "Your access token does not allow this view.";
-  throw new ApiError(resp.status, code, message, path);
+  throw new ApiError(resp.status, code, message, path, detail);
 }
 
 export async function get(path) {
@@ -89,6 +94,24 @@ export async function pooled(tasks, limit = 6) {
   }
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   return results;
+}
+
+// Runs `load`; a 403 (the caller's role may not read that route) gives `fallback` instead,
+// so a view can say what this token cannot see and show the rest.
+export async function unlessForbidden(load, fallback) {
+  try {
+    return await load();
+  } catch (e) {
+    if (e instanceof ApiError && e.forbidden) return fallback(e);
+    throw e;
+  }
+}
+
+// A server note ("case candidates are disabled until …") as a sentence.
+export function sentence(note) {
+  const t = String(note ?? "").trim();
+  if (!t) return "";
+  return `${t[0].toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? "" : "."}`;
 }
 
 export const enc = encodeURIComponent;

@@ -1,7 +1,8 @@
 // Hand-written SVG line charts: one line per series, gaps where a value is null, and the
-// last point drawn hollow with a dashed approach when its bucket is still filling.
+// last point drawn hollow with a dashed approach when its bucket is still filling. A point
+// withheld for small-cell suppression is a gap too, and the text summary counts them.
 
-import { s, formatNumber, formatValue, fmt } from "./format.js";
+import { s, formatNumber, formatValue, fmt, SUPPRESSED_TITLE } from "./format.js";
 
 const W = 640;
 const PAD = { top: 14, right: 16, bottom: 30, left: 58 };
@@ -56,7 +57,8 @@ export function lineChart({ ind, labels, series, partialLast = false, tick = "we
   svg.append(axis);
 
   if (!all.length) {
-    svg.append(s("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "empty" }, "no values in this period"));
+    const hidden = series.some((se) => se.points.some((p) => p?.suppressed));
+    svg.append(s("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "empty" }, hidden ? SUPPRESSED_TITLE : "no values in this period"));
     return svg;
   }
 
@@ -110,8 +112,10 @@ function ticks(labels, tick) {
 function summary(ind, title, labels, series) {
   const parts = series.map((se) => {
     const vals = se.points.map((p) => p?.value).filter((v) => v !== null && v !== undefined);
-    if (!vals.length) return `${se.name}: no values`;
-    return `${se.name}: from ${formatNumber(ind, vals[0])} to ${formatNumber(ind, vals[vals.length - 1])}`;
+    const hidden = se.points.filter((p) => p?.suppressed).length;
+    const note = hidden ? `${hidden} ${hidden === 1 ? "point" : "points"} suppressed` : "";
+    if (!vals.length) return `${se.name}: ${note || "no values"}`;
+    return `${se.name}: from ${formatNumber(ind, vals[0])} to ${formatNumber(ind, vals[vals.length - 1])}${note ? `, ${note}` : ""}`;
   });
   const span = labels.length ? `${fmt.dayYear(labels[0])} to ${fmt.dayYear(labels[labels.length - 1])}` : "";
   return `${title}, ${span}. ${parts.join("; ")}.`;

@@ -47,7 +47,7 @@ export function int(n) {
 // One value as shown: its text, a tooltip with the parts, and whether it is missing.
 export function formatValue(ind, v) {
   if (!v) return { text: "—", title: "no value", missing: true };
-  if (v.suppressed) return { text: "suppressed", title: SUPPRESSED_TITLE, missing: true };
+  if (v.suppressed) return { text: "suppressed", title: SUPPRESSED_TITLE, missing: true, suppressed: true };
   if (v.value === null || v.value === undefined) {
     const title = ind.format === "count" && ind.name !== "caseload_max" ? "no value" : NULL_TITLE;
     return { text: "—", title, missing: true };
@@ -78,7 +78,7 @@ export function formatNumber(ind, x) {
 // A value cell (<td> or <span>) carrying a key, so the page can flash what changed.
 export function valueEl(tag, ind, v, key, extra = {}) {
   const f = formatValue(ind, v);
-  const cls = ["value", f.missing && "missing", extra.class];
+  const cls = ["value", f.missing && "missing", f.suppressed && "suppressed", extra.class];
   return h(tag, { ...extra, class: cls, title: f.title || null, dataset: { key, val: f.text } }, f.text);
 }
 

@@ -2,7 +2,7 @@
 // was rejected or is waiting.
 
 import { h, int, duration, fmt } from "./format.js";
-import { get } from "./api.js";
+import { get, unlessForbidden } from "./api.js";
 import { alerts } from "./shared.js";
 
 export const title = () => "Pipeline health";
@@ -12,8 +12,12 @@ export function controls() {
   return h("h1", {}, "Pipeline health");
 }
 
+// Pipeline status is for operators: the public role is refused it, and sees why instead.
 export async function load() {
-  const [status, al] = await Promise.all([get("/api/v1/status"), alerts()]);
+  const [status, al] = await Promise.all([
+    unlessForbidden(() => get("/api/v1/status"), () => null),
+    alerts(),
+  ]);
   return { status, alerts: al };
 }
 
@@ -43,7 +47,16 @@ const REASONS = {
   future_timestamp: "Timestamp in the future",
 };
 
+function restricted() {
+  return h("section", { class: "panel info health-restricted", "aria-labelledby": "restricted-h" },
+    h("h2", { id: "restricted-h" }, "Pipeline status needs a viewer token"),
+    h("p", {}, "How fresh the figures are, consumer lag and rejected messages are for the staff who run ChildStat. ",
+      "Your token reads the published figures, with small cells suppressed."),
+    h("p", {}, h("a", { href: "#/overview" }, "Go to the zone overview.")));
+}
+
 export function render(d) {
+  if (!d.status) return restricted();
   const st = d.status;
   const lag = st.consumer_lag;
   const orphans = Object.values(st.orphans_waiting ?? {}).reduce((a, b) => a + b, 0);

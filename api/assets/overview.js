@@ -4,7 +4,7 @@
 import { h, valueEl, formatValue } from "./format.js";
 import { get, pooled, enc } from "./api.js";
 import { GROUPS, INDICATORS, WINDOW_LABELS, indicator } from "./catalogue.js";
-import { zones, alerts, byName, zoneName } from "./shared.js";
+import { zones, alerts, byName, zoneName, thresholdsNote, anySuppressed, SUPPRESSED_NOTE } from "./shared.js";
 import { breach, severityClass, opText } from "./thresholds.js";
 
 export const title = () => "Zone overview";
@@ -72,7 +72,7 @@ export function render(data, ctx) {
       `Every zone against citywide. Counts and rates cover the ${WINDOW_LABELS[data.window]}; `,
       "figures marked “now” are as of this moment. Select a zone for its trends."),
     alertStrip(data),
-    legend(data.alerts),
+    legend(data.alerts, anySuppressed(...data.values.values())),
     h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Zone overview table", dataset: { scroll: "overview", focus: "overview-table" } }, table),
   ];
 }
@@ -141,13 +141,13 @@ function alertStrip(data) {
     })));
 }
 
-function legend(al) {
-  if (!al.available) {
-    return h("p", { class: "legend muted" }, "This server does not publish alert thresholds yet, so no cells are marked.");
-  }
+function legend(al, suppressed) {
+  const note = thresholdsNote(al);
+  const hidden = suppressed ? ` ${SUPPRESSED_NOTE}` : "";
+  if (note) return h("p", { class: "legend muted thresholds-note" }, `${note}${hidden}`);
   return h("p", { class: "legend" },
     h("span", { class: "swatch breach-warning" }, h("span", { class: "mark", "aria-hidden": "true" }, "▲"), "warning"),
     h("span", { class: "swatch breach-critical" }, h("span", { class: "mark", "aria-hidden": "true" }, "◆"), "critical"),
     " Marked cells are past an alert threshold, judged as the alert rules judge them. ",
-    "“—” means no cases in the denominator.");
+    `“—” means no cases in the denominator.${hidden}`);
 }

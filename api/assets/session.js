@@ -2,9 +2,9 @@
 // snapshot against citywide, 12-week trends, and the case candidates for reviewers.
 
 import { h, fmt, weekLabel, ordinal, formatValue } from "./format.js";
-import { get } from "./api.js";
+import { get, sentence } from "./api.js";
 import { GROUPS, INDICATORS, WINDOW_LABELS, indicator } from "./catalogue.js";
-import { zones, alerts, zoneName } from "./shared.js";
+import { zones, alerts, zoneName, thresholdsNote, anySuppressed, SUPPRESSED_NOTE } from "./shared.js";
 import { lineChart } from "./chart.js";
 import { cell } from "./overview.js";
 import { legend } from "./zone.js";
@@ -53,17 +53,23 @@ export async function load(ctx) {
   return { ...c, ...g, alerts: al, window: ctx.window };
 }
 
-export function render(d) {
+// A frozen week's point-in-time figures are end-of-week values, not "now".
+const pitTag = (ind, frozen) => (ind.kind === "pit" ? h("span", { class: "now-tag" }, frozen ? "end of week" : "now") : null);
+
+export function render(d, ctx) {
+  if (d.restricted) return restricted(d, ctx);
   const [na, nb] = [zoneName(d.list, d.a), zoneName(d.list, d.b)];
   const frozen = d.source.kind === "snapshot";
+  const suppressed = anySuppressed(...Object.values(d.values));
   return [
     h("p", { class: "lede" },
       frozen
-        ? `Weekly snapshot for ${weekLabel(d.week)}, frozen ${fmt.stamp(d.source.takenAt)}. Counts and rates cover the ${WINDOW_LABELS[d.window]} to the end of that week.`
-        : `Live figures as of ${fmt.stamp(d.source.asOf)}, not frozen. Counts and rates cover the ${WINDOW_LABELS[d.window]}.`),
+        ? `Weekly snapshot for ${weekLabel(d.week)}, frozen ${fmt.stamp(d.source.takenAt)}. Counts and rates cover the ${WINDOW_LABELS[d.window]} to the end of that week; figures marked “end of week” are as it ended.`
+        : `Live figures as of ${fmt.stamp(d.source.asOf)}, not frozen. Counts and rates cover the ${WINDOW_LABELS[d.window]}.`,
+      suppressed ? ` ${SUPPRESSED_NOTE}` : null),
     h("section", { "aria-labelledby": "snap-h" },
       h("h2", { id: "snap-h" }, frozen ? "Snapshot against citywide" : "Now, against citywide"),
-      h("div", { class: "table-scroll session-scroll", dataset: { scroll: "session" } }, snapshotTable(d, na, nb))),
+      h("div", { class: "table-scroll session-scroll", dataset: { scroll: "session" } }, snapshotTable(d, na, nb, frozen))),
     breachList(d, na, nb),
     h("section", { "aria-labelledby": "trend-h" },
       h("h2", { id: "trend-h" }, "12-week trends"),
@@ -73,7 +79,22 @@ export function render(d) {
   ];
 }
 
-function snapshotTable(d, na, nb) {
+// The session pack (frozen snapshot, breaches, case candidates) is for management; the
+// public role is refused it and is offered the live comparison, which it reads suppressed.
+function restricted(d, ctx) {
+  const live = d.restricted === "frozen";
+  return h("section", { class: "panel info session-restricted", "aria-labelledby": "restricted-h" },
+    h("h2", { id: "restricted-h" }, "The session pack is for management"),
+    h("p", {}, "The weekly session pack (the frozen snapshot, thresholds breached and case candidates) ",
+      "is prepared for the ChildStat session and needs a viewer or reviewer token. ",
+      "Your token reads the published figures, with small cells suppressed."),
+    live
+      ? h("p", {}, h("button", { type: "button", dataset: { focus: "session-live" }, onclick: () => ctx.update({ week: "live" }) },
+        "Show live figures for these zones"))
+      : h("p", {}, h("a", { href: "#/overview" }, "Go to the zone overview.")));
+}
+
+function snapshotTable(d, na, nb, frozen) {
   const cols = [d.a, d.b, "citywide"];
   return h("table", { class: "grid-table session-table" },
     h("caption", { class: "sr-only" }, `Indicators for ${na} and ${nb} against citywide`),
@@ -86,7 +107,7 @@ function snapshotTable(d, na, nb) {
       h("tr", { class: "group-row" }, h("th", { scope: "colgroup", colspan: 4 }, g.label)),
       INDICATORS.filter((i) => i.group === g.id).map((ind) => h("tr", {},
         h("th", { scope: "row", class: "ind-col" },
-          h("span", { class: "ind-label" }, ind.label, ind.kind === "pit" ? h("span", { class: "now-tag" }, "now") : null),
+          h("span", { class: "ind-label" }, ind.label, pitTag(ind, frozen)),
           h("span", { class: "desc" }, ind.description)),
         cols.map((z) => {
           const td = cell(ind, d.values[z]?.[ind.name], z, d.window, d.alerts.rules, "td", "session");
@@ -97,6 +118,9 @@ function snapshotTable(d, na, nb) {
 }
 
 function breachList(d, na, nb) {
+  if (d.alerts.restricted && !d.breaches.length) {
+    return h("p", { class: "legend muted thresholds-note" }, thresholdsNote(d.alerts));
+  }
   if (!d.alerts.available && !d.breaches.length) return null;
   const names = { [d.a]: na, [d.b]: nb, citywide: "Citywide" };
   return h("section", { "aria-labelledby": "breach-h" },
@@ -123,7 +147,7 @@ function trendPanel(ind, d, na, nb) {
     ...(comparable(ind) ? [{ name: "Citywide", cls: "city", points: get("citywide") }] : []),
   ];
   return h("article", { class: "panel trend" },
-    h("h3", { title: ind.description }, ind.label, ind.kind === "pit" ? h("span", { class: "now-tag" }, "now") : null),
+    h("h3", { title: ind.description }, ind.label, pitTag(ind, d.source.kind === "snapshot")),
     lineChart({ ind, labels: d.trends.labels, series, partialLast: d.trends.partial, tick: "week", title: `${ind.label}, 12 weeks` }));
 }
 
@@ -138,7 +162,12 @@ function candidates(d, na, nb) {
   const head = h("h2", { id: "cand-h" }, "Case candidates");
   const wrap = (...body) => h("section", { "aria-labelledby": "cand-h", class: "candidates" }, head, ...body);
   const c = d.candidates;
-  if (c.state === "signin") return wrap(h("p", { class: "muted" }, "Sign in as a reviewer to see the open investigations that meet the selection criteria."));
+  // Without a token (an instance with none configured) the server says why there are none.
+  if (c.state === "none") {
+    return wrap(h("p", { class: "muted" }, c.note
+      ? sentence(c.note)
+      : "Sign in as a reviewer to see the open investigations that meet the selection criteria."));
+  }
   if (c.state === "forbidden") return wrap(h("p", { class: "muted" }, "Case candidates are shown to reviewers only, and your token does not carry that role."));
   return wrap(h("div", { class: "cand-grid" }, [[d.a, na], [d.b, nb]].map(([z, name]) => {
     const pack = c.byZone?.[z] ?? { candidates: [], total: 0 };

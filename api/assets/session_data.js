@@ -2,8 +2,10 @@
 // citywide, ranks among all zones, 12-week trends, threshold breaches and case candidates.
 // A frozen week comes from the session pack (/api/v1/session) and its snapshot; "live"
 // from the current indicators, the comparison table and the history endpoint.
+// A role that may not read the session pack (or the comparison) gets {restricted: "frozen"}
+// (or "live") and the view explains instead of failing.
 
-import { ApiError, get, pooled, enc, token } from "./api.js";
+import { ApiError, get, pooled, enc, token, unlessForbidden } from "./api.js";
 import { INDICATORS } from "./catalogue.js";
 import { breach } from "./thresholds.js";
 import { isoWeekMonday, isoWeekOf } from "./format.js";
@@ -18,9 +20,10 @@ export async function gather({ a, b, week, window, list, alerts: al }) {
 
 async function frozen(a, b, week, window, list) {
   const [pack, snapshot] = await Promise.all([
-    get(`/api/v1/session?zones=${enc(`${a},${b}`)}&week=${enc(week)}`),
+    unlessForbidden(() => get(`/api/v1/session?zones=${enc(`${a},${b}`)}&week=${enc(week)}`), () => null),
     get(`/api/v1/snapshots/${enc(week)}`),
   ]);
+  if (!pack) return { restricted: "frozen" };
   const values = {};
   for (const [zone, windows] of Object.entries(pack.snapshot.values)) {
     values[zone] = Object.fromEntries((windows[window] ?? []).map((v) => [v.name, v]));
@@ -36,7 +39,7 @@ async function frozen(a, b, week, window, list) {
   if (pack.case_candidates) {
     candidates = { state: "ok", byZone: pack.case_candidates };
   } else {
-    candidates = { state: token() ? "forbidden" : "signin", note: pack.case_candidates_note };
+    candidates = { state: token() ? "forbidden" : "none", note: pack.case_candidates_note };
   }
   return {
     values,
@@ -50,7 +53,8 @@ async function frozen(a, b, week, window, list) {
 
 async function live(a, b, window, al) {
   const codes = [a, b];
-  const cmp = await get(`/api/v1/compare?zones=${enc(codes.join(","))}&window=${enc(window)}`);
+  const cmp = await unlessForbidden(() => get(`/api/v1/compare?zones=${enc(codes.join(","))}&window=${enc(window)}`), () => null);
+  if (!cmp) return { restricted: "live" };
   const values = {};
   const ranks = {};
   for (const row of cmp.indicators) {
@@ -119,6 +123,6 @@ async function liveCandidates(codes) {
     return { state: "ok", byZone: Object.fromEntries(codes.map((z, i) => [z, bodies[i]])) };
   } catch (e) {
     if (!(e instanceof ApiError) || !(e.signInNeeded || e.forbidden)) throw e;
-    return { state: token() ? "forbidden" : "signin", note: e.message };
+    return { state: token() ? "forbidden" : "none", note: e.detail ?? e.message };
   }
 }

@@ -4,7 +4,7 @@
 import { h, valueEl, fmt } from "./format.js";
 import { get, enc } from "./api.js";
 import { GROUPS, INDICATORS, WINDOW_LABELS } from "./catalogue.js";
-import { zones, alerts, byName, zoneName } from "./shared.js";
+import { zones, alerts, byName, zoneName, thresholdsNote, anySuppressed, SUPPRESSED_NOTE } from "./shared.js";
 import { lineChart } from "./chart.js";
 import { cell } from "./overview.js";
 import { weekly, weekRange } from "./trends.js";
@@ -62,6 +62,7 @@ export function render(d) {
   const pit = INDICATORS.filter((i) => i.kind === "pit");
   return [
     h("p", { class: "lede" }, `Figures as of ${fmt.stamp(d.asOf)}. Counts and rates cover the ${WINDOW_LABELS[d.window]}.`),
+    notes(d),
     h("section", { "aria-labelledby": "now-h" },
       h("h2", { id: "now-h" }, "Right now"),
       h("div", { class: "cards" }, pit.map((ind) => card(ind, d)))),
@@ -69,6 +70,12 @@ export function render(d) {
       h("h2", { id: `g-${g.id}` }, g.label),
       h("div", { class: "panels" }, INDICATORS.filter((i) => i.group === g.id).map((ind) => panel(ind, d))))),
   ];
+}
+
+// Why no cell is marked, and what "suppressed" means, when either applies.
+function notes(d) {
+  const parts = [thresholdsNote(d.alerts), anySuppressed(d.mine, d.city) ? SUPPRESSED_NOTE : null].filter(Boolean);
+  return parts.length ? h("p", { class: "legend muted thresholds-note" }, parts.join(" ")) : null;
 }
 
 function card(ind, d) {

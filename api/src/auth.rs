@@ -37,7 +37,9 @@ pub const ROUTES: &[(&str, Need)] = &[
     ("/assets/{file}", Need::Open),
     ("/healthz", Need::Open),
     ("/readyz", Need::Open),
-    ("/metrics", Need::Open),
+    // Per-zone gauges carry unsuppressed small counts: with tokens configured, Prometheus
+    // scrapes with a viewer token (deploy/prometheus/prometheus.yml).
+    ("/metrics", Need::Unsuppressed),
     ("/api/v1/openapi.json", Need::Open),
     ("/api/v1/docs", Need::Open),
     ("/api/v1/docs/init.js", Need::Open),

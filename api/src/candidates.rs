@@ -94,6 +94,14 @@ pub fn week_and_as_of(st: &AppState, p: &Params) -> Result<(IsoWeek, Ts), ApiErr
         Some(s) => IsoWeek::parse(s)
             .ok_or_else(|| ApiError::bad("week", "week must be an ISO week like 2026-W47"))?,
     };
+    if week > IsoWeek::of(cal.local_date(now)) {
+        return Err(ApiError::bad(
+            "week",
+            format!(
+                "{week} has not started yet; case candidates are judged at a week's end, or now"
+            ),
+        ));
+    }
     let end = cal.start_of_date(week.monday() + chrono::Days::new(7));
     Ok((week, end.min(now)))
 }

@@ -205,7 +205,7 @@ pub async fn compare(
     let mut zones = chosen;
     zones.push(CITYWIDE.to_string());
     if csv {
-        let mut out = Csv::new(&[
+        let mut header = vec![
             "indicator",
             "zone",
             "window",
@@ -215,12 +215,17 @@ pub async fn compare(
             "denominator",
             "rank",
             "of",
-        ]);
+        ];
+        // With suppression, a last column tells a hidden cell from a null rate.
+        if suppress {
+            header.push("suppressed");
+        }
+        let mut out = Csv::new(&header);
         let as_of_s = as_of.to_rfc3339();
         for r in &rows {
             for z in &zones {
                 if let Some(v) = r.values.get(z) {
-                    let cells = [
+                    let mut cells = vec![
                         r.indicator.to_string(),
                         z.clone(),
                         window_name.to_string(),
@@ -231,6 +236,9 @@ pub async fn compare(
                         num(v.rank),
                         v.of.to_string(),
                     ];
+                    if suppress {
+                        cells.push(v.suppressed.to_string());
+                    }
                     out.row(cells.iter().map(String::as_str));
                 }
             }

@@ -60,6 +60,7 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             ApiError::Internal(detail) => {
                 let id = format!("{:016x}", rand_id());
+                let detail = redact_quoted(detail);
                 tracing::error!(error_id = %id, %detail, "internal error serving a request");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -70,6 +71,33 @@ impl IntoResponse for ApiError {
         };
         (status, Json(json!({"error": code, "message": message}))).into_response()
     }
+}
+
+/// `detail` with every quoted stretch replaced by `'…'`: database and decoding errors quote
+/// the offending value, which may be an investigation, family or worker id, and those never
+/// go to the log.
+pub fn redact_quoted(detail: &str) -> String {
+    let mut out = String::with_capacity(detail.len());
+    let mut open: Option<char> = None;
+    for c in detail.chars() {
+        match open {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                open = None;
+            }
+            Some(_) => {}
+            None if c == '"' || c == '\'' || c == '`' => {
+                out.push(c);
+                open = Some(c);
+            }
+            None => out.push(c),
+        }
+    }
+    if open.is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// A correlation id for a logged 5xx: unique enough to find the log line.
@@ -96,4 +124,23 @@ pub struct ErrorBody {
     /// The query parameter at fault, on a 400.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_quoted;
+
+    #[test]
+    fn quoted_values_never_reach_the_log() {
+        assert_eq!(
+            redact_quoted(r#"invalid type: string "FAM-77", expected u32 at line 1"#),
+            r#"invalid type: string "…", expected u32 at line 1"#
+        );
+        assert_eq!(
+            redact_quoted("Conversion Error: could not convert 'I-9' to INT"),
+            "Conversion Error: could not convert '…' to INT"
+        );
+        assert_eq!(redact_quoted("unterminated 'W-1"), "unterminated '…");
+        assert_eq!(redact_quoted("no quotes here"), "no quotes here");
+    }
 }

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod dashboard;
 pub mod error;
 pub mod history;
+pub mod layers;
 pub mod openapi;
 pub mod params;
 pub mod routes;
@@ -28,7 +29,6 @@ use axum::routing::get;
 use axum::Router;
 use std::future::Future;
 use std::time::{Duration, Instant};
-use tower_http::timeout::TimeoutLayer;
 
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
@@ -71,11 +71,12 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             std::sync::Arc::new(auth::Keys::new(&state.config.access)),
             auth::require,
         ))
-        // The timeout sits inside the metrics layer, so a timed-out request is still counted.
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        // Inside the metrics layer, so a timed-out or panicked request is still counted.
+        .layer(middleware::from_fn_with_state(
             request_timeout,
+            crate::layers::deadline,
         ))
+        .layer(middleware::from_fn(crate::layers::json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }

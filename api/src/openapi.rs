@@ -54,6 +54,11 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // Every /api/v1 route takes the token once tokens are configured (docs/access.md).
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
     }
 }
 
@@ -87,7 +92,8 @@ const INIT_JS: &str = r##"window.ui = SwaggerUIBundle({
   url: "/api/v1/openapi.json",
   dom_id: "#swagger-ui",
   deepLinking: true,
-  persistAuthorization: false
+  persistAuthorization: false,
+  validatorUrl: null
 });
 "##;
 
@@ -97,8 +103,14 @@ const BUNDLE_CSS: &str = include_str!("../vendor/swagger-ui/swagger-ui.css");
 /// Long-lived caching is safe: the files change only with the binary.
 const CACHE: &str = "public, max-age=86400";
 
-pub async fn docs_page() -> Html<&'static str> {
-    Html(DOCS_HTML)
+/// Only this origin's files; Swagger UI needs inline styles.
+const DOCS_CSP: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
+
+pub async fn docs_page() -> impl IntoResponse {
+    (
+        [(header::CONTENT_SECURITY_POLICY, DOCS_CSP)],
+        Html(DOCS_HTML),
+    )
 }
 
 pub async fn docs_init() -> impl IntoResponse {

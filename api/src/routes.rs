@@ -131,7 +131,9 @@ pub async fn readyz(State(st): State<AppState>) -> impl IntoResponse {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))),
         Err(why) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "not_ready", "message": why})),
+            Json(
+                serde_json::json!({"status": "not_ready", "error": "unavailable", "message": why}),
+            ),
         ),
     }
 }

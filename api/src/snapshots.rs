@@ -1,5 +1,6 @@
 //! Weekly snapshots: list, read, export.
 
+use crate::csv::{num, Csv};
 use crate::error::ApiError;
 use crate::params::Params;
 use crate::state::AppState;
@@ -121,36 +122,36 @@ pub async fn export(
         "csv" => {
             let values = crate::suppression::snapshot_values(&st.zones, values, suppress);
             // With suppression, a last column tells a hidden cell from an empty one.
-            let mut out =
-                String::from("iso_week,zone,window,indicator,value,numerator,denominator");
-            out.push_str(if suppress { ",suppressed\n" } else { "\n" });
-            let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-            for v in &values {
-                out.push_str(&format!(
-                    "{w},{},{},{},{},{},{}",
-                    v.zone,
-                    v.window,
-                    v.indicator,
-                    v.value.map(|x| x.to_string()).unwrap_or_default(),
-                    num(v.numerator),
-                    num(v.denominator)
-                ));
-                if suppress {
-                    out.push_str(&format!(",{}", v.suppressed));
-                }
-                out.push('\n');
+            let mut header = vec![
+                "iso_week",
+                "zone",
+                "window",
+                "indicator",
+                "value",
+                "numerator",
+                "denominator",
+            ];
+            if suppress {
+                header.push("suppressed");
             }
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"childstat-{w}.csv\""),
-                    ),
-                ],
-                out,
-            )
-                .into_response())
+            let mut out = Csv::new(&header);
+            let week_s = w.to_string();
+            for v in &values {
+                let mut cells = vec![
+                    week_s.clone(),
+                    v.zone.clone(),
+                    v.window.clone(),
+                    v.indicator.clone(),
+                    num(v.value),
+                    num(v.numerator),
+                    num(v.denominator),
+                ];
+                if suppress {
+                    cells.push(v.suppressed.to_string());
+                }
+                out.row(cells.iter().map(String::as_str));
+            }
+            Ok(out.into_response(&format!("childstat-{w}.csv")))
         }
         "parquet" => {
             let pool = st.pool.clone();

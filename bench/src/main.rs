@@ -9,6 +9,7 @@
 //! `bench/results/latest.json` and `docs/benchmarks.md`.
 
 mod queries;
+mod report;
 mod stats;
 
 use anyhow::Result;
@@ -52,7 +53,15 @@ enum Command {
         #[arg(long, default_value = "bench/results/latest.json")]
         out: PathBuf,
     },
+    /// Rewrite docs/benchmarks.md from the last results and bench/notes.md.
+    Report {
+        #[arg(long, default_value = "bench/results/latest.json")]
+        results: PathBuf,
+    },
 }
+
+const NOTES: &str = "bench/notes.md";
+const REPORT: &str = "docs/benchmarks.md";
 
 fn main() -> Result<()> {
     if cfg!(debug_assertions) {
@@ -67,6 +76,10 @@ fn main() -> Result<()> {
             db,
             reuse,
             out,
-        } => queries::run(years, per_year, queries, runs, &db, reuse, &out),
+        } => {
+            queries::run(years, per_year, queries, runs, &db, reuse, &out)?;
+            report::write(&out, NOTES.as_ref(), REPORT.as_ref())
+        }
+        Command::Report { results } => report::write(&results, NOTES.as_ref(), REPORT.as_ref()),
     }
 }

@@ -80,11 +80,6 @@ pub fn run(
         .chain(zones.codes().map(|c| Some(c.to_string())))
         .collect();
     let windows = [Dur::days(7), Dur::days(28), Dur::days(91)];
-    let flows: Vec<Indicator> = Indicator::ALL
-        .iter()
-        .copied()
-        .filter(|i| i.kind() == childstat_core::indicator::Kind::Flow)
-        .collect();
     let cal = pool.settings().calendar;
     let to = cal.local_date(now);
     let from = to - chrono::Days::new(364);
@@ -93,6 +88,7 @@ pub fn run(
     let mut current_p99 = Vec::new();
     let mut history_p50 = Vec::new();
     let mut history_p99 = Vec::new();
+    let mut by_path: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     for run in 0..runs {
         let mut lat = Vec::with_capacity(queries);
         for q in 0..queries {
@@ -116,13 +112,17 @@ pub fn run(
         );
         current_p50.push(ms(percentile(&lat, 50.0)));
         current_p99.push(ms(percentile(&lat, 99.0)));
+        // Every indicator in turn: flows, ledger point-in-time counts and caseloads, which take
+        // three different read paths.
         let mut lat = Vec::with_capacity(queries / 4);
         for q in 0..queries / 4 {
             let zone = codes[(q * 5 + run) % codes.len()].as_deref();
-            let ind = flows[q % flows.len()];
+            let ind = Indicator::ALL[q % Indicator::ALL.len()];
             let t = Instant::now();
             std::hint::black_box(pool.history(zone, ind, from, to, Step::Day, now)?);
-            lat.push(t.elapsed());
+            let took = t.elapsed();
+            lat.push(took);
+            by_path.entry(path_of(ind)).or_default().push(took);
         }
         lat.sort();
         history_p50.push(ms(percentile(&lat, 50.0)));
@@ -152,6 +152,13 @@ pub fn run(
         "current_p99": summary(&current_p99),
         "history_1y_daily_p50": summary(&history_p50),
         "history_1y_daily_p99": summary(&history_p99),
+        "history_1y_daily_p99_by_read_path_ms": by_path
+            .iter_mut()
+            .map(|(k, v)| {
+                v.sort();
+                (k.to_string(), serde_json::json!(ms(percentile(v, 99.0))))
+            })
+            .collect::<serde_json::Map<_, _>>(),
         "targets": {"current_p99_ms": 5.0, "history_1y_daily_p99_ms": 20.0},
     });
     if let Some(dir) = out.parent() {
@@ -165,6 +172,16 @@ pub fn run(
     std::fs::write(out, serde_json::to_string_pretty(&all)?)?;
     println!("{}", serde_json::to_string_pretty(&result)?);
     Ok(())
+}
+
+/// Which of the three history read paths an indicator takes.
+fn path_of(ind: Indicator) -> &'static str {
+    use childstat_core::indicator::{Kind, Value};
+    match (ind.kind(), ind.value()) {
+        (Kind::Flow, _) => "flow",
+        (Kind::PointInTime, Value::Caseload) => "caseload",
+        (Kind::PointInTime, _) => "point_in_time",
+    }
 }
 
 fn ms(d: Duration) -> f64 {

@@ -28,6 +28,33 @@ pub fn fixture(setup: impl FnOnce(&mut Store, &Config)) -> Fixture {
     fixture_with(Config::embedded_defaults(), setup)
 }
 
+/// Z01: A (heightened, never contacted), B (contacted on time), D (closed). Z07: C, contacted
+/// on time. Snapshot of 2026-W44 (Oct 26 – Nov 1) taken at NOW.
+pub fn review_setup(store: &mut Store, cfg: &Config) {
+    use super::events::{batch, closed, contact, opened, ts};
+    let mut a = opened("a1", "A", "Z01", "2026-10-20T09:00:00-04:00");
+    if let childstat_core::Body::InvestigationOpened(o) = &mut a.body {
+        o.heightened_oversight = true;
+    }
+    let events = vec![
+        a,
+        opened("b1", "B", "Z01", "2026-10-21T09:00:00-04:00"),
+        contact("b2", "B", "Z01", "2026-10-21T15:00:00-04:00"),
+        opened("c1", "C", "Z07", "2026-10-22T09:00:00-04:00"),
+        contact("c2", "C", "Z07", "2026-10-22T10:00:00-04:00"),
+        opened("d1", "D", "Z01", "2026-10-19T09:00:00-04:00"),
+        closed("d2", "D", "Z01", "2026-10-19T12:00:00-04:00"),
+    ];
+    store
+        .apply_batch(&batch(events, 0), ts(NOW))
+        .expect("apply");
+    let zones: Vec<String> = cfg.zone_set().codes().map(str::to_string).collect();
+    let week = childstat_aggregator::IsoWeek::parse("2026-W44").expect("week");
+    store
+        .take_snapshot(week, &zones, ts(NOW), false)
+        .expect("snapshot");
+}
+
 /// [`fixture`] with a configuration of the test's own.
 pub fn fixture_with(cfg: Config, setup: impl FnOnce(&mut Store, &Config)) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -6,6 +6,7 @@ pub mod api;
 pub mod events;
 pub mod more_events;
 pub mod recompute;
+pub mod routes;
 pub mod snapshot;
 
 use childstat::pipeline::{Pipeline, StartOptions};
