@@ -267,15 +267,18 @@ async fn public_snapshots_are_suppressed_per_window_and_export_as_csv_only() {
     assert!(csv
         .starts_with("iso_week,zone,window,indicator,value,numerator,denominator,suppressed\r\n"));
     assert!(
-        csv.contains("\n2026-W44,Z02,28d,intakes,,,,true\n"),
+        csv.contains("\r\n2026-W44,Z02,28d,intakes,,,,true\r\n"),
         "{csv}"
     );
     assert!(
-        csv.contains("\n2026-W44,Z01,28d,intakes,30,30,,false\n"),
+        csv.contains("\r\n2026-W44,Z01,28d,intakes,30,30,,false\r\n"),
         "{csv}"
     );
     let (_, _, csv) = get_as(&f.app, "/api/v1/snapshots/2026-W44/export", Some(VIEWER)).await;
-    assert!(csv.contains("\n2026-W44,Z02,28d,intakes,4,4,\n"), "{csv}");
+    assert!(
+        csv.contains("\r\n2026-W44,Z02,28d,intakes,4,4,\r\n"),
+        "{csv}"
+    );
 
     let (s, _, body) = get_as(
         &f.app,

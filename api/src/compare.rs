@@ -186,11 +186,7 @@ pub async fn compare(
     let chosen = zone_list(&st, &p)?;
     let (window_name, window) = p.window()?;
     let as_of = p.as_of(st.now())?;
-    let csv = match p.get("format") {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(ApiError::bad("format", "format must be json or csv")),
-    };
+    let csv = p.wants_csv()?;
     let st2 = st.clone();
     let chosen2 = chosen.clone();
     let rows = tokio::task::spawn_blocking(move || {

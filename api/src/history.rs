@@ -67,11 +67,7 @@ pub async fn history(
     })?;
     let p = Params::new(q, &["from", "to", "step", "as_of", "format", SUPPRESS])?;
     let suppress = crate::suppression::wanted(caller, &p)?;
-    let csv = match p.get("format") {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(ApiError::bad("format", "format must be json or csv")),
-    };
+    let csv = p.wants_csv()?;
     let (from, to) = (p.date("from")?, p.date("to")?);
     if from > to {
         return Err(ApiError::bad("to", "to must not be before from"));

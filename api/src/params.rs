@@ -64,6 +64,15 @@ impl Params {
         }
     }
 
+    /// `format=json` (the default) or `format=csv`.
+    pub fn wants_csv(&self) -> Result<bool, ApiError> {
+        match self.map.get("format").map(String::as_str) {
+            None | Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(_) => Err(ApiError::bad("format", "format must be json or csv")),
+        }
+    }
+
     pub fn as_of(&self, now: Ts) -> Result<Ts, ApiError> {
         match self.map.get("as_of") {
             None => Ok(now),
