@@ -148,6 +148,8 @@ pub fn run(
         "events": events,
         "investigations": store.investigations_in_memory(),
         "load_events_per_sec": events as f64 / load_secs,
+        "db_bytes": std::fs::metadata(db).map(|m| m.len()).unwrap_or(0),
+        "peak_rss_bytes": peak_rss_bytes(),
         "current_p50": summary(&current_p50),
         "current_p99": summary(&current_p99),
         "history_1y_daily_p50": summary(&history_p50),
@@ -186,6 +188,19 @@ fn path_of(ind: Indicator) -> &'static str {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
+}
+
+/// The process's peak resident set (VmHWM), in bytes; 0 where /proc is not available.
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 fn machine() -> serde_json::Value {

@@ -37,7 +37,8 @@ pub fn render(all: &Value, notes: &str) -> String {
         let _ = writeln!(
             md,
             "## Query latency\n\nMachine: {} CPUs, {} ({}). State: {} years of simulated \
-             citywide history, {} investigations, {} events (loaded at {:.0} events/s).\n",
+             citywide history, {} investigations, {} events, loaded in-process at {:.0} \
+             events/s into a {:.0} MB DuckDB file (peak RSS of the harness {:.0} MB).\n",
             m["cpus"],
             m["cpu"].as_str().unwrap_or("?"),
             m["os"].as_str().unwrap_or("?"),
@@ -45,6 +46,8 @@ pub fn render(all: &Value, notes: &str) -> String {
             q["investigations"],
             q["events"],
             f(&q["load_events_per_sec"]),
+            f(&q["db_bytes"]) / 1e6,
+            f(&q["peak_rss_bytes"]) / 1e6,
         );
         md.push_str("| measure | target | median | spread | met |\n|---|---|---|---|---|\n");
         let rows = [
