@@ -5,6 +5,7 @@ use crate::error::{AggError, Result};
 use crate::reader::ReadPool;
 use childstat_core::candidates::{candidate, rank, Candidate, Criterion};
 use childstat_core::{InvState, Ts};
+use std::collections::BTreeMap;
 
 const OPEN_INVESTIGATIONS: &str = include_str!("../sql/open_investigations.sql");
 
@@ -16,24 +17,47 @@ impl ReadPool {
         as_of: Ts,
         criteria: &[Criterion],
     ) -> Result<Vec<Candidate>> {
+        Ok(self
+            .case_candidates_by_zone(&[zone], as_of, criteria)?
+            .remove(zone)
+            .unwrap_or_default())
+    }
+
+    /// As [`ReadPool::case_candidates`] for several zones, in one scan of the open
+    /// investigations.
+    pub fn case_candidates_by_zone(
+        &self,
+        zones: &[&str],
+        as_of: Ts,
+        criteria: &[Criterion],
+    ) -> Result<BTreeMap<String, Vec<Candidate>>> {
         let conn = self.get();
         let clocks = self.settings().clocks;
+        let mut out: BTreeMap<String, Vec<Candidate>> =
+            zones.iter().map(|z| (z.to_string(), Vec::new())).collect();
         let mut stmt = conn.prepare_cached(OPEN_INVESTIGATIONS)?;
         let mut rows = stmt.query([as_of.0])?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
-            let json: String = r.get(1)?;
-            let state: InvState =
-                serde_json::from_str(&json).map_err(|source| AggError::CorruptState {
-                    table: "investigations",
-                    source,
-                })?;
-            if let Some(c) = candidate(&id, &state, zone, as_of, &clocks, criteria) {
-                out.push(c);
+            let state = decode_inv_state(&r.get::<_, String>(1)?)?;
+            let Some(zone) = state.zone_at(as_of) else {
+                continue;
+            };
+            if let Some(list) = out.get_mut(zone) {
+                if let Some(c) = candidate(&id, &state, zone, as_of, &clocks, criteria) {
+                    list.push(c);
+                }
             }
         }
-        rank(&mut out);
+        out.values_mut().for_each(|l| rank(l));
         Ok(out)
     }
+}
+
+/// An investigation's stored JSON state.
+pub(crate) fn decode_inv_state(json: &str) -> Result<InvState> {
+    serde_json::from_str(json).map_err(|source| AggError::CorruptState {
+        table: "investigations",
+        source,
+    })
 }

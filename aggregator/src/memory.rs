@@ -34,12 +34,7 @@ impl Memory {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
-            let json: String = r.get(1)?;
-            let state: InvState =
-                serde_json::from_str(&json).map_err(|source| AggError::CorruptState {
-                    table: "investigations",
-                    source,
-                })?;
+            let state = crate::candidates_read::decode_inv_state(&r.get::<_, String>(1)?)?;
             mem.index_family(&id, &state);
             mem.invs.insert(id, state);
         }

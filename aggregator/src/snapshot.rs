@@ -48,6 +48,11 @@ impl IsoWeek {
         NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Mon).unwrap_or_default()
     }
 
+    /// The instant the week ends: local midnight starting the next week.
+    pub fn end(self, cal: &childstat_core::Calendar) -> Ts {
+        cal.start_of_date(self.monday() + chrono::Days::new(7))
+    }
+
     pub fn previous(self) -> IsoWeek {
         IsoWeek::of(self.monday() - chrono::Days::new(7))
     }
@@ -76,9 +81,7 @@ const INSERT_SNAPSHOT: &str = "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?)";
 impl Store {
     /// The instant a week's snapshot describes: local midnight starting the next week.
     pub fn week_end(&self, week: IsoWeek) -> Ts {
-        self.settings
-            .calendar
-            .start_of_date(week.monday() + chrono::Days::new(7))
+        week.end(&self.settings.calendar)
     }
 
     pub fn has_snapshot(&self, week: IsoWeek) -> Result<bool> {

@@ -102,22 +102,29 @@ pub fn week_and_as_of(st: &AppState, p: &Params) -> Result<(IsoWeek, Ts), ApiErr
             ),
         ));
     }
-    let end = cal.start_of_date(week.monday() + chrono::Days::new(7));
-    Ok((week, end.min(now)))
+    Ok((week, judged_at(st, week)))
+}
+
+/// The instant a week's candidates are judged at: its end, or now while it runs.
+pub fn judged_at(st: &AppState, week: IsoWeek) -> Ts {
+    week.end(&st.pool.settings().calendar).min(st.now())
 }
 
 /// Candidates in `zone` at the end of `week`, best first, cut at the configured maximum.
 pub fn load(st: &AppState, zone: &str, as_of: Ts) -> Result<(usize, Vec<CandidateOut>), ApiError> {
-    let cfg = &st.config.case_candidates;
-    let all = st.pool.case_candidates(zone, as_of, &cfg.criteria)?;
-    let total = all.len();
-    Ok((
-        total,
-        all.iter()
-            .take(cfg.max_results)
-            .map(CandidateOut::from)
-            .collect(),
-    ))
+    let all = st
+        .pool
+        .case_candidates(zone, as_of, &st.config.case_candidates.criteria)?;
+    Ok(cut(st, all))
+}
+
+/// The count that met a criterion, and the best `max_results` of them.
+pub fn cut(st: &AppState, all: Vec<Candidate>) -> (usize, Vec<CandidateOut>) {
+    let max = st.config.case_candidates.max_results;
+    (
+        all.len(),
+        all.iter().take(max).map(CandidateOut::from).collect(),
+    )
 }
 
 /// Case candidates for the weekly review (reviewer role).

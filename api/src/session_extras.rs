@@ -2,7 +2,7 @@
 //! thresholds breached by the frozen snapshot, and the reviewer-only case candidates.
 
 use crate::auth::{Caller, Need};
-use crate::candidates::{load, CandidatesOut};
+use crate::candidates::{cut, CandidatesOut};
 use crate::error::ApiError;
 use crate::state::AppState;
 use childstat_aggregator::{IsoWeek, SnapshotValue};
@@ -65,16 +65,23 @@ pub fn candidates_for(
     if let Err(why) = caller.allows(Need::CaseLevel) {
         return Ok((None, Some(why)));
     }
-    let cal = st.pool.settings().calendar;
-    let end = cal.start_of_date(week.monday() + chrono::Days::new(7));
-    let as_of = end.min(st.now());
+    let as_of = crate::candidates::judged_at(st, week);
+    let zone_codes: Vec<&str> = zones
+        .iter()
+        .map(String::as_str)
+        .filter(|z| *z != CITYWIDE)
+        .collect();
+    // One scan of the open investigations for all the session's zones.
+    let by_zone =
+        st.pool
+            .case_candidates_by_zone(&zone_codes, as_of, &st.config.case_candidates.criteria)?;
     let mut out = BTreeMap::new();
-    for zone in zones.iter().filter(|z| *z != CITYWIDE) {
-        let (total, candidates) = load(st, zone, as_of)?;
+    for (zone, all) in by_zone {
+        let (total, candidates) = cut(st, all);
         out.insert(
             zone.clone(),
             CandidatesOut {
-                zone: zone.clone(),
+                zone,
                 week: week.to_string(),
                 as_of: as_of.to_rfc3339(),
                 criteria: st.config.case_candidates.criteria.clone(),
