@@ -64,73 +64,127 @@ pub fn replay(
     );
     let started = std::time::Instant::now();
     let mut sum = ReplaySummary::default();
-    let mut batch = Batch::default();
-    let mut reader = BufReader::with_capacity(1 << 20, f);
-    let mut line = Vec::with_capacity(1024);
-    let mut n: i64 = 0;
-    loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(io_err)?;
-        if read == 0 {
-            break;
+    // Reading and validating run on their own thread, one batch ahead of the writer, so
+    // JSON decoding overlaps the DuckDB transaction of the batch before.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    let read = std::thread::scope(|scope| -> Result<Result<(u64, u64), ReadError>, AppError> {
+        let reader = scope.spawn(|| {
+            let mut r = Reader {
+                topic: &topic,
+                zones: &zones,
+                limits: &limits,
+                dead: &mut dead,
+                batch_size,
+                resume_at,
+            };
+            r.run(BufReader::with_capacity(1 << 20, f), &bar, tx)
+        });
+        for batch in rx {
+            add(&mut sum, &store.apply_batch(&batch, Ts::now())?);
         }
-        bar.inc(read as u64);
-        let this = n;
-        n += 1;
-        sum.lines += 1;
-        if this < resume_at {
-            sum.skipped += 1;
-            continue;
+        // The channel closed: the reader finished or failed; its result says which.
+        reader
+            .join()
+            .map_err(|_| AppError::Invalid("the replay reader thread panicked".into()))
+    })?;
+    let (lines, skipped) = read.map_err(|e| match e {
+        ReadError::Io(source) => io_err(source),
+        ReadError::DeadLetters(source) => AppError::File {
+            path: dl_path.display().to_string(),
+            source,
+        },
+    })?;
+    sum.lines = lines;
+    sum.skipped = skipped;
+    bar.finish_and_clear();
+    sum.seconds = started.elapsed().as_secs_f64();
+    Ok(sum)
+}
+
+enum ReadError {
+    Io(std::io::Error),
+    DeadLetters(std::io::Error),
+}
+
+struct Reader<'a> {
+    topic: &'a str,
+    zones: &'a childstat_core::ZoneSet,
+    limits: &'a childstat_core::DecodeLimits,
+    dead: &'a mut std::fs::File,
+    batch_size: usize,
+    resume_at: i64,
+}
+
+impl Reader<'_> {
+    /// Reads, validates and batches every line; returns (lines, lines skipped as already
+    /// applied). Stops early, without error, if the writer has gone (its error is reported).
+    fn run(
+        &mut self,
+        mut reader: impl BufRead,
+        bar: &ProgressBar,
+        tx: std::sync::mpsc::SyncSender<Batch>,
+    ) -> Result<(u64, u64), ReadError> {
+        let mut batch = Batch::default();
+        let mut line = Vec::with_capacity(1024);
+        let (mut n, mut skipped): (i64, u64) = (0, 0);
+        loop {
+            line.clear();
+            let read = reader.read_until(b'\n', &mut line).map_err(ReadError::Io)?;
+            if read == 0 {
+                break;
+            }
+            bar.inc(read as u64);
+            let this = n;
+            n += 1;
+            if this < self.resume_at {
+                skipped += 1;
+                continue;
+            }
+            let payload = line.strip_suffix(b"\n").unwrap_or(&line);
+            let payload = payload.strip_suffix(b"\r").unwrap_or(payload);
+            self.take(payload, this, &mut batch)?;
+            if batch.messages as usize >= self.batch_size {
+                // Dead letters reach the file before the offset that passes them is committed.
+                self.dead.flush().map_err(ReadError::DeadLetters)?;
+                if tx.send(std::mem::take(&mut batch)).is_err() {
+                    return Ok((n as u64, skipped));
+                }
+            }
         }
-        let payload = line.strip_suffix(b"\n").unwrap_or(&line);
-        let payload = payload.strip_suffix(b"\r").unwrap_or(payload);
+        if !batch.is_empty() {
+            self.dead.flush().map_err(ReadError::DeadLetters)?;
+            let _ = tx.send(batch);
+        }
+        Ok((n as u64, skipped))
+    }
+
+    fn take(&mut self, payload: &[u8], offset: i64, batch: &mut Batch) -> Result<(), ReadError> {
         batch.messages += 1;
-        batch.next_offsets.insert((topic.clone(), 0), this + 1);
-        match decode(payload, &zones, &limits, Ts::now()) {
+        batch
+            .next_offsets
+            .insert((self.topic.to_string(), 0), offset + 1);
+        match decode(payload, self.zones, self.limits, Ts::now()) {
             Ok(event) => batch.accepted.push(Accepted {
                 event,
                 payload: String::from_utf8_lossy(payload).into_owned(),
                 source: Source {
-                    topic: topic.clone(),
+                    topic: self.topic.to_string(),
                     partition: 0,
-                    offset: this,
+                    offset,
                 },
             }),
             Err(r) => {
                 *batch.dead_letters.entry(r.reason).or_insert(0) += 1;
                 let rec = serde_json::json!({
                     "reason": r.reason.as_str(), "detail": r.detail, "field": r.field,
-                    "source_topic": topic, "source_partition": 0, "source_offset": this,
+                    "source_topic": self.topic, "source_partition": 0, "source_offset": offset,
                     "payload": String::from_utf8_lossy(payload),
                 });
-                writeln!(dead, "{rec}").map_err(|source| AppError::File {
-                    path: dl_path.display().to_string(),
-                    source,
-                })?;
+                writeln!(self.dead, "{rec}").map_err(ReadError::DeadLetters)?;
             }
         }
-        if batch.messages as usize >= batch_size {
-            // Dead letters reach the file before the offset that passes them is committed.
-            dead.flush().map_err(|source| AppError::File {
-                path: dl_path.display().to_string(),
-                source,
-            })?;
-            add(
-                &mut sum,
-                &store.apply_batch(&std::mem::take(&mut batch), Ts::now())?,
-            );
-        }
+        Ok(())
     }
-    if !batch.is_empty() {
-        dead.flush().map_err(|source| AppError::File {
-            path: dl_path.display().to_string(),
-            source,
-        })?;
-        add(&mut sum, &store.apply_batch(&batch, Ts::now())?);
-    }
-    bar.finish_and_clear();
-    sum.seconds = started.elapsed().as_secs_f64();
-    Ok(sum)
 }
 
 fn add(sum: &mut ReplaySummary, o: &BatchOutcome) {

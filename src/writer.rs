@@ -107,9 +107,15 @@ impl WriterTask {
                 }
                 _ = orphan_check.tick() => {
                     if let Some(s) = &store {
-                        self.metrics.orphans_waiting.reset();
-                        for (zone, n) in s.orphans(Ts::now(), self.orphan_ttl) {
-                            self.metrics.orphans_waiting.with_label_values(&[&zone]).set(n as i64);
+                        // A failed count leaves the last reported one; the next turn retries.
+                        match s.orphans(Ts::now(), self.orphan_ttl) {
+                            Ok(by_zone) => {
+                                self.metrics.orphans_waiting.reset();
+                                for (zone, n) in by_zone {
+                                    self.metrics.orphans_waiting.with_label_values(&[&zone]).set(n as i64);
+                                }
+                            }
+                            Err(e) => tracing::warn!(error = %e, "counting waiting orphans failed"),
                         }
                     }
                 }

@@ -40,7 +40,6 @@ pub struct BatchOutcome {
     pub max_occurred: Option<Ts>,
 }
 
-const SELECT_COLLISIONS: &str = "SELECT event_id FROM raw_events WHERE id_hash = ANY(?::UBIGINT[])";
 const MERGE_INVESTIGATIONS: &str = "
     INSERT OR REPLACE INTO investigations SELECT * FROM stage_investigations;
     DELETE FROM stage_investigations;";
@@ -104,6 +103,7 @@ impl Store {
             return Err(AggError::Poisoned);
         }
         let fresh = self.dedupe(&batch.accepted)?;
+        self.load_working_set(&fresh)?;
         let folded = fold_batch(&self.mem, &fresh, &self.settings, now);
         let batch_id = self.mem.next_batch_id;
         let mut out = BatchOutcome {
@@ -151,7 +151,9 @@ impl Store {
             self.poisoned = true;
             return Err(e.into());
         }
-        self.install(folded, &fresh, watermark);
+        self.install(folded, watermark);
+        self.commits
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(out)
     }
 
@@ -160,48 +162,28 @@ impl Store {
     fn dedupe<'a>(&self, accepted: &'a [Accepted]) -> Result<Vec<&'a Accepted>> {
         let mut in_batch: HashSet<&str> = HashSet::with_capacity(accepted.len());
         let mut keep = Vec::with_capacity(accepted.len());
-        let mut suspects = Vec::new();
         for (i, a) in accepted.iter().enumerate() {
-            if !in_batch.insert(a.event.event_id.as_str()) {
-                continue;
+            if in_batch.insert(a.event.event_id.as_str()) {
+                keep.push(i);
             }
-            if self.mem.seen.contains(&id_hash(&a.event.event_id)) {
-                suspects.push(i);
-            }
-            keep.push(i);
         }
-        if !suspects.is_empty() {
-            // A hash hit is confirmed by the exact id, so a hash collision never drops an event.
-            let hashes: Vec<String> = suspects
-                .iter()
-                .map(|&i| id_hash(&accepted[i].event.event_id).to_string())
-                .collect();
-            let list = format!("[{}]", hashes.join(","));
-            let mut stmt = self.conn.prepare(SELECT_COLLISIONS)?;
-            let known: HashSet<String> = stmt
-                .query_map([list], |r| r.get::<_, String>(0))?
-                .collect::<Result<_, _>>()?;
+        let ids: Vec<&str> = keep
+            .iter()
+            .map(|&i| accepted[i].event.event_id.as_str())
+            .collect();
+        let known = self.seen_before(&ids)?;
+        if !known.is_empty() {
             keep.retain(|&i| !known.contains(&accepted[i].event.event_id));
         }
         Ok(keep.into_iter().map(|i| &accepted[i]).collect())
     }
 
-    fn install(&mut self, folded: Folded, fresh: &[&Accepted], watermark: Option<Ts>) {
-        for (id, state) in folded.invs {
-            if let Some(old) = self.mem.invs.get(&id).cloned() {
-                self.mem.unindex_family(&id, &old);
-            }
-            self.mem.index_family(&id, &state);
-            self.mem.invs.insert(id, state);
-        }
-        for (id, state) in folded.workers {
-            self.mem.workers.insert(id, state);
-        }
-        for a in fresh {
-            self.mem.seen.insert(id_hash(&a.event.event_id));
-        }
+    fn install(&mut self, folded: Folded, watermark: Option<Ts>) {
+        self.mem.invs.extend(folded.invs);
+        self.mem.workers.extend(folded.workers);
         self.mem.watermark = watermark;
         self.mem.next_batch_id += 1;
+        self.mem.trim();
     }
 }
 

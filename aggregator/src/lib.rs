@@ -17,6 +17,7 @@ pub mod schema;
 pub mod snapshot;
 pub mod snapshot_read;
 pub mod store;
+mod working_set;
 
 pub use apply::{BatchOutcome, CrashPoint, LATE_BUCKETS};
 pub use error::AggError;

@@ -1,43 +1,46 @@
-//! The writer's in-memory fold state, loaded from DuckDB at start.
+//! The writer's fold state: a cache of the `investigations` table, the workers, and the
+//! position counters.
 //!
-//! It is only changed after a batch's transaction commits, so it always equals what the
-//! database holds.
+//! Only what a batch needs is brought into memory: before each fold, the investigations the
+//! batch touches, the members of their families, and which of its event ids were seen before
+//! are read from DuckDB (`working_set.rs`). Memory is therefore bounded by the working set, not
+//! by the years of history kept. It is only changed after a batch's transaction commits (or
+//! loaded from what is committed), so every entry always equals what the database holds.
 
 use crate::error::{AggError, Result};
 use childstat_core::{InvState, Ts, WorkerState};
 use duckdb::Connection;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+/// Past this many cached investigations, closed ones are dropped; past it again, all are.
+/// Dropped entries are read back from DuckDB when an event touches them.
+pub const INVESTIGATIONS_KEPT: usize = 100_000;
 
 #[derive(Default)]
 pub struct Memory {
+    /// Investigations touched recently, and everything the current batch needs.
     pub invs: HashMap<String, InvState>,
-    /// family_id → (investigation_id, received_at) of its opened investigations.
+    /// family_id → (investigation_id, received_at) of its opened investigations, for the
+    /// families the current batch touches only.
     pub families: HashMap<String, Vec<(String, Ts)>>,
     pub workers: HashMap<String, WorkerState>,
-    /// xxh3-64 of every accepted event_id; a hit is confirmed against `raw_events`.
-    pub seen: HashSet<u64>,
     /// The newest occurred_at applied so far: lateness is measured against it.
     pub watermark: Option<Ts>,
     pub next_batch_id: i64,
+    /// The cache's size bound (see [`Memory::trim`]).
+    pub kept: usize,
 }
 
-const LOAD_INVESTIGATIONS: &str = "SELECT investigation_id, state FROM investigations";
 const LOAD_WORKERS: &str = "SELECT worker_id, state FROM workers";
-const LOAD_HASHES: &str = "SELECT id_hash FROM raw_events";
 const LOAD_WATERMARK: &str = "SELECT max(occurred_at) FROM raw_events";
 const LOAD_NEXT_BATCH: &str = "SELECT coalesce(max(batch_id), 0) + 1 FROM batches";
 
 impl Memory {
     pub fn load(conn: &Connection) -> Result<Memory> {
-        let mut mem = Memory::default();
-        let mut stmt = conn.prepare(LOAD_INVESTIGATIONS)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let state = crate::candidates_read::decode_inv_state(&r.get::<_, String>(1)?)?;
-            mem.index_family(&id, &state);
-            mem.invs.insert(id, state);
-        }
+        let mut mem = Memory {
+            kept: INVESTIGATIONS_KEPT,
+            ..Memory::default()
+        };
         let mut stmt = conn.prepare(LOAD_WORKERS)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -50,11 +53,6 @@ impl Memory {
                 })?;
             mem.workers.insert(id, state);
         }
-        let mut stmt = conn.prepare(LOAD_HASHES)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            mem.seen.insert(r.get::<_, u64>(0)?);
-        }
         mem.watermark = conn
             .query_row(LOAD_WATERMARK, [], |r| r.get::<_, Option<i64>>(0))?
             .map(Ts);
@@ -62,23 +60,17 @@ impl Memory {
         Ok(mem)
     }
 
-    pub fn index_family(&mut self, id: &str, state: &InvState) {
-        if let Some(o) = &state.opening {
-            self.families
-                .entry(o.family_id.clone())
-                .or_default()
-                .push((id.to_string(), o.received_at));
+    /// Keeps the cache within `kept`: open investigations are the likeliest
+    /// to see more events, so closed ones go first.
+    pub fn trim(&mut self) {
+        self.families.clear();
+        if self.invs.len() <= self.kept {
+            return;
         }
-    }
-
-    pub fn unindex_family(&mut self, id: &str, state: &InvState) {
-        if let Some(o) = &state.opening {
-            if let Some(members) = self.families.get_mut(&o.family_id) {
-                members.retain(|(m, _)| m != id);
-                if members.is_empty() {
-                    self.families.remove(&o.family_id);
-                }
-            }
+        self.invs
+            .retain(|_, s| s.is_opened() && s.first_closed.is_none());
+        if self.invs.len() > self.kept / 2 {
+            self.invs.clear();
         }
     }
 }

@@ -7,7 +7,8 @@ use crate::store::StoreSettings;
 use childstat_core::{Caseload, Dur, IndicatorValue, Ts};
 use duckdb::Connection;
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 const COUNTERS: &str = include_str!("../sql/status.sql");
 const LAST_BATCH: &str =
@@ -20,6 +21,7 @@ pub struct ReadPool {
     idle: Mutex<Vec<Connection>>,
     available: Condvar,
     settings: StoreSettings,
+    commits: Arc<AtomicU64>,
 }
 
 /// A connection borrowed from the pool; returned on drop.
@@ -68,6 +70,7 @@ impl ReadPool {
         writer: &Connection,
         size: usize,
         settings: StoreSettings,
+        commits: Arc<AtomicU64>,
     ) -> Result<ReadPool> {
         let conns = (0..size.max(1))
             .map(|_| writer.try_clone())
@@ -76,7 +79,14 @@ impl ReadPool {
             idle: Mutex::new(conns),
             available: Condvar::new(),
             settings,
+            commits,
         })
+    }
+
+    /// How many transactions the writer has committed since it opened the file. Two reads
+    /// at the same generation see the same state.
+    pub fn generation(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
     }
 
     pub fn settings(&self) -> &StoreSettings {

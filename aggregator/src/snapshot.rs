@@ -135,6 +135,8 @@ impl Store {
             params![name, as_of.0, now.0, force, took_ms],
         )?;
         tx.commit()?;
+        self.commits
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(SnapshotInfo {
             iso_week: name,
             as_of,

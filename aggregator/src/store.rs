@@ -8,6 +8,8 @@ use childstat_core::{Calendar, Clocks, Dur, Ts};
 use duckdb::{Config, Connection};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 /// Settings the stored aggregates depend on.
 #[derive(Clone, Debug)]
@@ -24,6 +26,9 @@ pub struct Store {
     pub(crate) mem: Memory,
     pub(crate) settings: StoreSettings,
     pub(crate) poisoned: bool,
+    /// Bumped after every commit: read-side caches key on it, so a committed batch is
+    /// visible on the very next read.
+    pub(crate) commits: Arc<AtomicU64>,
     path: PathBuf,
 }
 
@@ -34,6 +39,8 @@ const SELECT_OFFSETS: &str =
 const CREATE_STAGING: &str = "
     CREATE TEMP TABLE IF NOT EXISTS stage_investigations AS SELECT * FROM investigations LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_workers AS SELECT * FROM workers LIMIT 0;";
+const UNOPENED_STATES: &str = "SELECT state FROM investigations WHERE NOT opened";
+const COUNT_OPENED: &str = "SELECT count(*) FROM investigations WHERE opened";
 
 impl Store {
     /// Opens (creating if needed) the database file, migrates it and loads the fold state.
@@ -52,12 +59,14 @@ impl Store {
         schema::migrate(&mut conn)?;
         check_settings(&conn, &settings)?;
         conn.execute_batch(CREATE_STAGING)?;
+        conn.execute_batch(crate::working_set::CREATE_WANTED)?;
         let mem = Memory::load(&conn)?;
         Ok(Store {
             conn,
             mem,
             settings,
             poisoned: false,
+            commits: Arc::new(AtomicU64::new(0)),
             path: path.to_path_buf(),
         })
     }
@@ -68,7 +77,12 @@ impl Store {
 
     /// A pool of read connections on the same database: reads never block this writer.
     pub fn read_pool(&self, size: usize) -> Result<ReadPool> {
-        ReadPool::new(&self.conn, size, self.settings.clone())
+        ReadPool::new(
+            &self.conn,
+            size,
+            self.settings.clone(),
+            self.commits.clone(),
+        )
     }
 
     /// Stored next offsets for `topic`, by partition.
@@ -78,19 +92,30 @@ impl Store {
 
     /// Held events waiting longer than `ttl` for their opening, by zone. Wall-clock based:
     /// reporting only, never part of the indicator math.
-    pub fn orphans(&self, now: Ts, ttl: Dur) -> BTreeMap<String, u64> {
+    pub fn orphans(&self, now: Ts, ttl: Dur) -> Result<BTreeMap<String, u64>> {
         let cutoff = now.minus(ttl);
         let mut out = BTreeMap::new();
-        for s in self.mem.invs.values().filter(|s| !s.is_opened()) {
+        let mut stmt = self.conn.prepare_cached(UNOPENED_STATES)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let s = crate::candidates_read::decode_inv_state(&r.get::<_, String>(0)?)?;
             for p in s.pending.iter().filter(|p| p.arrived_at <= cutoff) {
                 *out.entry(p.zone.clone()).or_insert(0) += 1;
             }
         }
-        out
+        Ok(out)
     }
 
-    pub fn investigations_in_memory(&self) -> usize {
-        self.mem.invs.len()
+    /// Bounds the writer's cache of investigation states (default
+    /// [`crate::memory::INVESTIGATIONS_KEPT`]); 0 reads every state back from DuckDB on every
+    /// batch, which the property tests use to check that cached and stored state agree.
+    pub fn keep_investigations(&mut self, n: usize) {
+        self.mem.kept = n;
+    }
+
+    /// Opened investigations stored.
+    pub fn investigations(&self) -> Result<u64> {
+        Ok(self.conn.query_row(COUNT_OPENED, [], |r| r.get(0))?)
     }
 }
 

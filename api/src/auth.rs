@@ -78,7 +78,7 @@ pub fn required(route: Option<&str>, path: &str) -> Need {
 }
 
 /// Who is asking. Handlers extract it; a request that bypassed the layer counts as public.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Caller {
     /// A configured token with this role.
     Token(Role),

@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod cache;
 pub mod candidates;
 pub mod compare;
 pub mod csv;
@@ -66,6 +67,14 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .fallback(routes::not_found)
+        // Inside `auth`, so the caller's role is part of every cached answer's key.
+        .layer(middleware::from_fn_with_state(
+            (
+                state.clone(),
+                std::sync::Arc::new(cache::ResponseCache::new(state.config.http.response_cache)),
+            ),
+            cache::layer,
+        ))
         // Tokens and roles, by the route table in auth.rs; inside `track`, so refusals count.
         .layer(middleware::from_fn_with_state(
             std::sync::Arc::new(auth::Keys::new(&state.config.access)),

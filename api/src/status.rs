@@ -24,6 +24,9 @@ pub struct StatusOut {
     /// Seconds from the newest applied event to now: how far behind the indicators are.
     pub freshness_seconds: Option<f64>,
     pub consumer_lag: Lag,
+    /// Next offset to apply per partition of the event topic, as committed to DuckDB with the
+    /// state: every message below it is visible in every figure.
+    pub committed_offsets: Vec<CommittedOffset>,
     /// Committed pipeline counters since the database was created.
     pub counters: BTreeMap<String, i64>,
     /// Investigations' events held for an opening longer than the orphan TTL, by zone.
@@ -50,6 +53,12 @@ pub struct Lag {
 pub struct PartitionLag {
     pub partition: String,
     pub lag: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CommittedOffset {
+    pub partition: i32,
+    pub next_offset: i64,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -88,10 +97,23 @@ fn seconds_between(later: Ts, earlier: Ts) -> f64 {
 pub async fn status(State(st): State<AppState>) -> Result<Json<StatusOut>, ApiError> {
     let now = st.now();
     let pool = st.pool.clone();
-    let (counters, newest) = tokio::task::spawn_blocking(move || {
-        Ok::<_, ApiError>((pool.counters()?, pool.newest_event()?))
+    let topic = st.config.kafka.topic.clone();
+    let (counters, newest, offsets) = tokio::task::spawn_blocking(move || {
+        Ok::<_, ApiError>((
+            pool.counters()?,
+            pool.newest_event()?,
+            pool.stored_offsets(&topic)?,
+        ))
     })
     .await??;
+    let mut committed_offsets: Vec<CommittedOffset> = offsets
+        .into_iter()
+        .map(|(partition, next_offset)| CommittedOffset {
+            partition,
+            next_offset,
+        })
+        .collect();
+    committed_offsets.sort_by_key(|c| c.partition);
     let mut plain = BTreeMap::new();
     let mut dead = Vec::new();
     let mut late = Vec::new();
@@ -128,6 +150,7 @@ pub async fn status(State(st): State<AppState>) -> Result<Json<StatusOut>, ApiEr
         newest_event: newest.map(|t| t.to_rfc3339()),
         freshness_seconds: newest.map(|t| seconds_between(now, t)),
         consumer_lag: Lag { total, partitions },
+        committed_offsets,
         counters: plain,
         orphans_waiting: gauge_by_label(&st.metrics.orphans_waiting),
         dead_letters: dead,

@@ -1,16 +1,23 @@
 //! childstat's benchmark harness. Build with `--release`:
 //!
 //! ```sh
-//! cargo run --release -p childstat-bench -- queries
+//! cargo run --release -p childstat-bench -- all       # every scenario, then docs/benchmarks.md
+//! cargo run --release -p childstat-bench -- ingest    # or one scenario at a time
 //! ```
 //!
 //! Scenarios measure what the product promises, side by side in one run, several times, and
 //! report medians with the spread. Nothing here is asserted: the numbers go to
 //! `bench/results/latest.json` and `docs/benchmarks.md`.
 
+mod apiload;
+mod freshness;
+mod ingest;
+mod load;
 mod queries;
+mod replay;
 mod report;
 mod stats;
+mod sys;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -53,11 +60,90 @@ enum Command {
         #[arg(long, default_value = "bench/results/latest.json")]
         out: PathBuf,
     },
+    /// Ingest throughput end to end (embedded broker → DuckDB) beside a bare rdkafka consumer
+    /// reading the same topic.
+    Ingest {
+        #[arg(long, default_value_t = 2_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 6)]
+        partitions: i32,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Events per DuckDB transaction (default: the shipped kafka.batch_size).
+        #[arg(long)]
+        batch_size: Option<usize>,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// `childstat replay` of an NDJSON file into a fresh DuckDB file, beside `wc -l`.
+    Replay {
+        #[arg(long, default_value_t = 5_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Lines per transaction (default: the replay command's own).
+        #[arg(long)]
+        batch_size: Option<usize>,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Peak memory and DuckDB size after many events (a replay, with RSS sampled as it goes).
+    Memory {
+        #[arg(long, default_value_t = 10_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Delay from produce to visible through the API, at a steady event rate.
+    Freshness {
+        #[arg(long, default_value_t = 2_000)]
+        rate: u32,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long, default_value_t = 6)]
+        partitions: i32,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// The API under `wrk` load while ingest runs, on the state the queries scenario built.
+    Api {
+        #[arg(long, default_value = "bench/work/queries.duckdb")]
+        state: PathBuf,
+        #[arg(long, default_value_t = 2_000)]
+        rate: u32,
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Every scenario with its defaults, then docs/benchmarks.md.
+    All {
+        #[command(flatten)]
+        paths: Paths,
+    },
     /// Rewrite docs/benchmarks.md from the last results and bench/notes.md.
     Report {
         #[arg(long, default_value = "bench/results/latest.json")]
         results: PathBuf,
     },
+}
+
+#[derive(clap::Args, Clone)]
+struct Paths {
+    /// Scratch directory for topics' files and databases.
+    #[arg(long, default_value = "bench/work")]
+    work: PathBuf,
+    /// Where the JSON results go (each scenario replaces its own entry).
+    #[arg(long, default_value = "bench/results/latest.json")]
+    out: PathBuf,
 }
 
 const NOTES: &str = "bench/notes.md";
@@ -80,6 +166,128 @@ fn main() -> Result<()> {
             queries::run(years, per_year, queries, runs, &db, reuse, &out)?;
             report::write(&out, NOTES.as_ref(), REPORT.as_ref())
         }
+        Command::Ingest {
+            events,
+            partitions,
+            runs,
+            batch_size,
+            paths,
+        } => {
+            ingest::run(ingest::Args {
+                events,
+                partitions,
+                runs,
+                batch_size,
+                work: &paths.work,
+                out: &paths.out,
+            })?;
+            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+        }
+        Command::Replay {
+            events,
+            runs,
+            batch_size,
+            paths,
+        } => {
+            replay_scenario(events, runs, batch_size, "replay", &paths)?;
+            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+        }
+        Command::Memory {
+            events,
+            runs,
+            paths,
+        } => {
+            replay_scenario(events, runs, None, "memory", &paths)?;
+            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+        }
+        Command::Freshness {
+            rate,
+            seconds,
+            partitions,
+            runs,
+            paths,
+        } => {
+            freshness::run(freshness::Args {
+                rate,
+                seconds,
+                partitions,
+                runs,
+                work: &paths.work,
+                out: &paths.out,
+            })?;
+            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+        }
+        Command::Api {
+            state,
+            rate,
+            connections,
+            seconds,
+            runs,
+            paths,
+        } => {
+            api_scenario(&state, rate, connections, seconds, runs, &paths)?;
+            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+        }
+        Command::All { paths } => {
+            let state = paths.work.join("queries.duckdb");
+            queries::run(5, 60_000, 2_000, 3, &state, false, &paths.out)?;
+            ingest::run(ingest::Args {
+                events: 2_000_000,
+                partitions: 6,
+                runs: 3,
+                batch_size: None,
+                work: &paths.work,
+                out: &paths.out,
+            })?;
+            replay_scenario(5_000_000, 3, None, "replay", &paths)?;
+            freshness::run(freshness::Args {
+                rate: 2_000,
+                seconds: 60,
+                partitions: 6,
+                runs: 3,
+                work: &paths.work,
+                out: &paths.out,
+            })?;
+            api_scenario(&state, 2_000, 64, 20, 3, &paths)?;
+            replay_scenario(10_000_000, 3, None, "memory", &paths)?;
+            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+        }
         Command::Report { results } => report::write(&results, NOTES.as_ref(), REPORT.as_ref()),
     }
+}
+
+fn replay_scenario(
+    events: u64,
+    runs: usize,
+    batch_size: Option<usize>,
+    scenario: &str,
+    paths: &Paths,
+) -> Result<()> {
+    replay::run(replay::Args {
+        events,
+        runs,
+        batch_size,
+        work: &paths.work,
+        out: &paths.out,
+        scenario,
+    })
+}
+
+fn api_scenario(
+    state: &std::path::Path,
+    rate: u32,
+    connections: u32,
+    seconds: u64,
+    runs: usize,
+    paths: &Paths,
+) -> Result<()> {
+    apiload::run(apiload::Args {
+        state,
+        rate,
+        connections,
+        seconds,
+        runs,
+        work: &paths.work,
+        out: &paths.out,
+    })
 }

@@ -1,6 +1,7 @@
 //! Query latency on a realistic multi-year state.
 
 use crate::stats::{median_spread, percentile};
+use crate::sys::{machine, ms, peak_rss_bytes, save};
 use anyhow::{Context, Result};
 use childstat::settings::{decode_limits, store_settings};
 use childstat_aggregator::Store;
@@ -71,7 +72,7 @@ pub fn run(
     let load_secs = load_started.elapsed().as_secs_f64();
     eprintln!(
         "loaded {events} events ({} investigations) in {load_secs:.1} s: {:.0} events/s",
-        store.investigations_in_memory(),
+        store.investigations()?,
         events as f64 / load_secs
     );
 
@@ -146,7 +147,7 @@ pub fn run(
         "years": years,
         "investigations_per_year": per_year,
         "events": events,
-        "investigations": store.investigations_in_memory(),
+        "investigations": store.investigations()?,
         "load_events_per_sec": events as f64 / load_secs,
         "db_bytes": std::fs::metadata(db).map(|m| m.len()).unwrap_or(0),
         "peak_rss_bytes": peak_rss_bytes(),
@@ -163,17 +164,7 @@ pub fn run(
             .collect::<serde_json::Map<_, _>>(),
         "targets": {"current_p99_ms": 5.0, "history_1y_daily_p99_ms": 20.0},
     });
-    if let Some(dir) = out.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut all: BTreeMap<String, serde_json::Value> = std::fs::read_to_string(out)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default();
-    all.insert("queries".into(), result.clone());
-    std::fs::write(out, serde_json::to_string_pretty(&all)?)?;
-    println!("{}", serde_json::to_string_pretty(&result)?);
-    Ok(())
+    save(out, "queries", result)
 }
 
 /// Which of the three history read paths an indicator takes.
@@ -184,37 +175,4 @@ fn path_of(ind: Indicator) -> &'static str {
         (Kind::PointInTime, Value::Caseload) => "caseload",
         (Kind::PointInTime, _) => "point_in_time",
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-/// The process's peak resident set (VmHWM), in bytes; 0 where /proc is not available.
-fn peak_rss_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-fn machine() -> serde_json::Value {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default();
-    serde_json::json!({
-        "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
-        "cpu": cpu,
-        "os": std::env::consts::OS,
-    })
 }

@@ -24,14 +24,267 @@ fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
 
+/// One row of the targets table: scenario, target, median, spread, and whether it is met.
+struct Target {
+    what: &'static str,
+    scenario: &'static str,
+    value: &'static [&'static str],
+    target: &'static [&'static str],
+    /// Lower is better (latency, memory) or higher is better (throughput, ratio).
+    lower_is_better: bool,
+    unit: &'static str,
+    scale: f64,
+}
+
+const TARGETS: &[Target] = &[
+    Target {
+        what: "ingest ratio, childstat ÷ bare consumer",
+        scenario: "ingest",
+        value: &["ratio"],
+        target: &["targets", "ratio"],
+        lower_is_better: false,
+        unit: "",
+        scale: 1.0,
+    },
+    Target {
+        what: "ingest, absolute",
+        scenario: "ingest",
+        value: &["childstat_events_per_sec"],
+        target: &["targets", "childstat_events_per_sec"],
+        lower_is_better: false,
+        unit: " events/s",
+        scale: 1.0,
+    },
+    Target {
+        what: "replay",
+        scenario: "replay",
+        value: &["childstat_events_per_sec"],
+        target: &["targets", "childstat_events_per_sec"],
+        lower_is_better: false,
+        unit: " events/s",
+        scale: 1.0,
+    },
+    Target {
+        what: "freshness p99",
+        scenario: "freshness",
+        value: &["delay_p99_ms"],
+        target: &["targets", "delay_p99_ms"],
+        lower_is_better: true,
+        unit: " ms",
+        scale: 1.0,
+    },
+    Target {
+        what: "API p99, current indicators (64 connections, ingest running)",
+        scenario: "api",
+        value: &["routes", "current", "p99_ms"],
+        target: &["targets", "current_p99_ms"],
+        lower_is_better: true,
+        unit: " ms",
+        scale: 1.0,
+    },
+    Target {
+        what: "API p99, 1-year history (64 connections, ingest running)",
+        scenario: "api",
+        value: &["routes", "history_1y_daily", "p99_ms"],
+        target: &["targets", "history_1y_daily_p99_ms"],
+        lower_is_better: true,
+        unit: " ms",
+        scale: 1.0,
+    },
+    Target {
+        what: "peak RSS after 10 M events",
+        scenario: "memory",
+        value: &["peak_rss_bytes"],
+        target: &["targets", "peak_rss_bytes"],
+        lower_is_better: true,
+        unit: " MB",
+        scale: 1e-6,
+    },
+    Target {
+        what: "in-process p99, current values for one zone",
+        scenario: "queries",
+        value: &["current_p99"],
+        target: &["targets", "current_p99_ms"],
+        lower_is_better: true,
+        unit: " ms",
+        scale: 1.0,
+    },
+    Target {
+        what: "in-process p99, 1-year daily history",
+        scenario: "queries",
+        value: &["history_1y_daily_p99"],
+        target: &["targets", "history_1y_daily_p99_ms"],
+        lower_is_better: true,
+        unit: " ms",
+        scale: 1.0,
+    },
+];
+
+fn at<'a>(v: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(v, |v, k| &v[*k])
+}
+
+/// A number with a sensible number of digits for its size.
+fn num(x: f64) -> String {
+    match x.abs() {
+        a if a >= 1000.0 => format!("{:.0}", x)
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| std::str::from_utf8(c).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(","),
+        a if a >= 10.0 => format!("{x:.1}"),
+        _ => format!("{x:.2}"),
+    }
+}
+
+fn targets_table(all: &Value) -> String {
+    let mut md = String::from(
+        "## Targets\n\n| scenario | target | median | spread | met |\n|---|---|---|---|---|\n",
+    );
+    for t in TARGETS {
+        let Some(s) = all.get(t.scenario) else {
+            let _ = writeln!(md, "| {} | | not run | | |", t.what);
+            continue;
+        };
+        let v = at(s, t.value);
+        // The queries scenario stores `median_ms`; the others `median`.
+        let med = f(v.get("median").unwrap_or(&v["median_ms"])) * t.scale;
+        let spread = f(v.get("spread").unwrap_or(&v["spread_ms"])) * t.scale;
+        let target = f(at(s, t.target)) * t.scale;
+        let met = if t.lower_is_better {
+            med <= target
+        } else {
+            med >= target
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} {}{} | {}{} | {}{} | {} |",
+            t.what,
+            if t.lower_is_better { "≤" } else { "≥" },
+            num(target),
+            t.unit,
+            num(med),
+            t.unit,
+            num(spread),
+            t.unit,
+            if met { "yes" } else { "**no**" }
+        );
+    }
+    md.push('\n');
+    md
+}
+
+fn scenarios(all: &Value) -> String {
+    let mut md = String::new();
+    let m = |s: &Value, k: &str| f(&s[k]["median"]);
+    if let Some(s) = all.get("ingest") {
+        let _ = writeln!(
+            md,
+            "## Ingest, end to end\n\n{} simulator events ({:.0} bytes on average, {}% duplicates, {}% invalid) \
+             prefilled on {} partitions of the embedded broker. Per run, side by side: a bare rdkafka \
+             consumer reading and discarding the topic, then childstat from start until every \
+             partition's offset is committed to DuckDB with the state (batches of {}).\n\n\
+             | | events/s (median) | spread |\n|---|---|---|\n\
+             | bare rdkafka consumer (the limit) | {} | {} |\n| childstat | {} | {} |\n| ratio | {} | {} |\n",
+            s["events"], f(&s["payload_bytes_avg"]), f(&s["duplicate_fraction"]) * 100.0,
+            f(&s["invalid_fraction"]) * 100.0, s["partitions"], s["batch_size"],
+            num(m(s, "bare_consumer_events_per_sec")), num(f(&s["bare_consumer_events_per_sec"]["spread"])),
+            num(m(s, "childstat_events_per_sec")), num(f(&s["childstat_events_per_sec"]["spread"])),
+            num(m(s, "ratio")), num(f(&s["ratio"]["spread"])),
+        );
+    }
+    for (key, title) in [("replay", "Replay"), ("memory", "Memory and disk")] {
+        if let Some(s) = all.get(key) {
+            let quarters: Vec<String> = s["rss_bytes_by_quarter_of_file"]
+                .as_array()
+                .map(|runs| {
+                    runs.iter()
+                        .map(|q| {
+                            let qs: Vec<String> = q
+                                .as_array()
+                                .map(|q| q.iter().map(|b| format!("{:.0}", f(b) / 1e6)).collect())
+                                .unwrap_or_default();
+                            format!("[{}]", qs.join(", "))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                md,
+                "## {title}\n\n`childstat replay` of {} events ({:.0} MB of NDJSON) into a fresh DuckDB file, \
+                 beside `wc -l` on the same file (the I/O floor), in each run.\n\n\
+                 | | median | spread |\n|---|---|---|\n\
+                 | `wc -l`, lines/s | {} | {} |\n| childstat replay, events/s | {} | {} |\n\
+                 | ratio to `wc -l` | {} | {} |\n| peak RSS of the replay, MB | {} | {} |\n| DuckDB file, MB | {} | {} |\n\n\
+                 Resident memory, highest in each quarter of the file, MB, per run: {}.\n",
+                s["events"], f(&s["file_bytes"]) / 1e6,
+                num(m(s, "wc_l_lines_per_sec")), num(f(&s["wc_l_lines_per_sec"]["spread"])),
+                num(m(s, "childstat_events_per_sec")), num(f(&s["childstat_events_per_sec"]["spread"])),
+                num(m(s, "ratio_to_wc_l")), num(f(&s["ratio_to_wc_l"]["spread"])),
+                num(m(s, "peak_rss_bytes") / 1e6), num(f(&s["peak_rss_bytes"]["spread"]) / 1e6),
+                num(m(s, "db_bytes") / 1e6), num(f(&s["db_bytes"]["spread"]) / 1e6),
+                quarters.join("; "),
+            );
+        }
+    }
+    if let Some(s) = all.get("freshness") {
+        let _ = writeln!(
+            md,
+            "## Freshness\n\n{} events/s for {} s on {} partitions; the delay from the producer's send \
+             to the first `/api/v1/status` answer whose committed offset passes the message (polled \
+             every {:.1} ms; offsets commit with the state, so the figures show it from then on). \
+             Batch linger {:.0} ms.\n\n| | median | spread |\n|---|---|---|\n\
+             | p50, ms | {} | {} |\n| p99, ms | {} | {} |\n| max, ms | {} | {} |\n",
+            s["rate_per_sec"], s["seconds"], s["partitions"], f(&s["poll_interval_ms"]),
+            f(&s["batch_linger_ms"]),
+            num(m(s, "delay_p50_ms")), num(f(&s["delay_p50_ms"]["spread"])),
+            num(m(s, "delay_p99_ms")), num(f(&s["delay_p99_ms"]["spread"])),
+            num(m(s, "delay_max_ms")), num(f(&s["delay_max_ms"]["spread"])),
+        );
+    }
+    if let Some(s) = all.get("api") {
+        let _ = writeln!(
+            md,
+            "## API under load\n\n`wrk` with {} connections for {} s per route on loopback, on a copy of \
+             the queries scenario's state, while {} events/s flow through ingest. Current values rotate \
+             over all 22 zones (28-day window); histories over all 21 indicators.\n\n\
+             | route | p50 ms | p99 ms | requests/s | errors |\n|---|---|---|---|---|",
+            s["connections"], s["seconds_per_route"], s["ingest_rate_per_sec"],
+        );
+        for (k, label) in [
+            ("current", "current indicators, one zone"),
+            ("history_1y_daily", "1-year daily history"),
+        ] {
+            let r = &s["routes"][k];
+            let _ = writeln!(
+                md,
+                "| {label} | {} (±{}) | {} (±{}) | {} | {} |",
+                num(f(&r["p50_ms"]["median"])),
+                num(f(&r["p50_ms"]["spread"])),
+                num(f(&r["p99_ms"]["median"])),
+                num(f(&r["p99_ms"]["spread"])),
+                num(f(&r["requests_per_sec"]["median"])),
+                r["errors"],
+            );
+        }
+        md.push('\n');
+    }
+    md
+}
+
 pub fn render(all: &Value, notes: &str) -> String {
     let mut md = String::from(
         "# Benchmarks\n\n\
-         Generated by the harness (`cargo run --release -p childstat-bench -- queries`) from\n\
-         `bench/results/latest.json`; the notes at the end are `bench/notes.md`. Each figure is\n\
-         the median of the runs, with the spread (max − min) across runs. Nothing here is\n\
-         asserted in tests.\n\n",
+         Generated by the harness (`cargo run --release -p childstat-bench -- all`, or one\n\
+         scenario at a time) from `bench/results/latest.json`; the notes at the end are\n\
+         `bench/notes.md`. Each figure is the median of the runs, with the spread (max − min)\n\
+         across runs. Comparisons are ratios measured side by side in the same run. Nothing\n\
+         here is asserted in tests.\n\n",
     );
+    md.push_str(&targets_table(all));
+    md.push_str(&scenarios(all));
     if let Some(q) = all.get("queries") {
         let m = &q["machine"];
         let _ = writeln!(

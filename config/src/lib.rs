@@ -138,6 +138,10 @@ pub struct HttpConfig {
     pub bind: SocketAddr,
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
+    /// How long an aggregate answer may be reused while nothing new is committed; "0s"
+    /// turns the response cache off.
+    #[serde(with = "humantime_serde")]
+    pub response_cache: Duration,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -26,6 +26,8 @@ pub mod names {
     pub const LAST_COMMIT_TIMESTAMP: &str = "childstat_last_commit_timestamp_seconds";
     pub const HTTP_REQUESTS: &str = "childstat_http_requests_total";
     pub const HTTP_REQUEST_SECONDS: &str = "childstat_http_request_duration_seconds";
+    pub const API_CACHE_HITS: &str = "childstat_api_cache_hits_total";
+    pub const API_CACHE_MISSES: &str = "childstat_api_cache_misses_total";
     pub const INDICATOR: &str = "childstat_indicator";
     pub const INDICATOR_NUMERATOR: &str = "childstat_indicator_numerator";
     pub const INDICATOR_DENOMINATOR: &str = "childstat_indicator_denominator";
@@ -57,6 +59,8 @@ pub struct Metrics {
     pub last_commit_timestamp: Gauge,
     pub http_requests: IntCounterVec,
     pub http_request_seconds: HistogramVec,
+    pub api_cache_hits: IntCounter,
+    pub api_cache_misses: IntCounter,
     pub indicator: GaugeVec,
     pub indicator_numerator: IntGaugeVec,
     pub indicator_denominator: IntGaugeVec,
@@ -106,6 +110,8 @@ impl Metrics {
             last_commit_timestamp: reg(&r, Gauge::new(LAST_COMMIT_TIMESTAMP, "When the writer last committed a batch, Unix seconds.").expect("valid metric")),
             http_requests: counter_vec(HTTP_REQUESTS, "HTTP requests by route template and status code.", &["route", "status"]),
             http_request_seconds: reg(&r, HistogramVec::new(HistogramOpts::new(HTTP_REQUEST_SECONDS, "HTTP request latency by route template.").buckets(prometheus::exponential_buckets(0.0005, 2.0, 14).expect("valid buckets")), &["route"]).expect("valid metric")),
+            api_cache_hits: counter(API_CACHE_HITS, "Aggregate reads answered from the response cache (same commit generation and clock tick)."),
+            api_cache_misses: counter(API_CACHE_MISSES, "Aggregate reads computed from DuckDB because no cached answer was current."),
             indicator: reg(&r, GaugeVec::new(Opts::new(INDICATOR, "Current indicator value by zone and rolling window; absent when the rate is undefined."), &["zone", "indicator", "window"]).expect("valid metric")),
             indicator_numerator: gauge_vec(INDICATOR_NUMERATOR, "Current indicator numerator by zone and rolling window.", &["zone", "indicator", "window"]),
             indicator_denominator: gauge_vec(INDICATOR_DENOMINATOR, "Current indicator denominator by zone and rolling window (rates only).", &["zone", "indicator", "window"]),

@@ -61,21 +61,25 @@ pub fn fixture_with(cfg: Config, setup: impl FnOnce(&mut Store, &Config)) -> Fix
     let mut store =
         Store::open(&dir.path().join("api.duckdb"), store_settings(&cfg)).expect("store");
     setup(&mut store, &cfg);
-    let pool = Arc::new(store.read_pool(2).expect("pool"));
-    let state = AppState {
-        pool,
-        zones: Arc::new(cfg.zone_set()),
-        metrics: Metrics::new(),
-        health: Arc::new(Health::default()),
-        config: Arc::new(cfg.clone()),
-        alerts: childstat::alerting::new_board(&cfg).expect("alert rules"),
-        clock: Arc::new(|| Ts::parse_rfc3339(NOW).expect("ts")),
-    };
+    let state = state_for(&store, &cfg);
     Fixture {
         _dir: dir,
         _store: store,
         app: childstat_api::router(state.clone(), Duration::from_secs(10)),
         state,
+    }
+}
+
+/// What a router over `store` serves from, with the clock pinned at [`NOW`].
+pub fn state_for(store: &Store, cfg: &Config) -> AppState {
+    AppState {
+        pool: Arc::new(store.read_pool(2).expect("pool")),
+        zones: Arc::new(cfg.zone_set()),
+        metrics: Metrics::new(),
+        health: Arc::new(Health::default()),
+        config: Arc::new(cfg.clone()),
+        alerts: childstat::alerting::new_board(cfg).expect("alert rules"),
+        clock: Arc::new(|| Ts::parse_rfc3339(NOW).expect("ts")),
     }
 }
 

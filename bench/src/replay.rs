@@ -1,0 +1,191 @@
+//! Replay and memory: `childstat replay` of an NDJSON file into a fresh DuckDB file, beside
+//! `wc -l` on the same file (the I/O floor), with the replay's resident memory sampled as it
+//! goes, so growth with the number of events shows.
+
+use crate::sys::{bytes_read, machine, proc_status_bytes, save, summary};
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Args<'a> {
+    pub events: u64,
+    pub runs: usize,
+    pub batch_size: Option<usize>,
+    pub work: &'a Path,
+    pub out: &'a Path,
+    /// Results key: "replay" (5 M events, speed) or "memory" (10 M events, RSS and disk).
+    pub scenario: &'a str,
+}
+
+/// The `childstat` binary built beside this harness (same profile).
+pub fn childstat_binary() -> Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let bin = me.with_file_name(format!("childstat{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        bail!(
+            "{} not found: build it with the harness (`cargo build --release -p childstat -p childstat-bench`)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// The NDJSON file of `events` simulator lines, written once and reused while its line count
+/// matches.
+fn ndjson(work: &Path, events: u64) -> Result<PathBuf> {
+    let path = work.join(format!("replay-{events}.ndjson"));
+    if path.exists() {
+        return Ok(path);
+    }
+    let tmp = path.with_extension("partial");
+    // About ten events per investigation: enough years at a national rate that every event
+    // is in the past.
+    let per_year = (events / 10 / 4).max(60_000) as u32;
+    let mut sim = childstat_sim::Simulator::try_new(childstat_sim::SimConfig {
+        investigations_per_year: per_year,
+        ..simulator_config(13, 5)?
+    })
+    .map_err(|e| anyhow::anyhow!("simulator: {e}"))?;
+    let t = Instant::now();
+    childstat_sim::write_ndjson(&mut sim, events as usize, std::fs::File::create(&tmp)?)?;
+    std::fs::rename(&tmp, &path)?;
+    eprintln!(
+        "wrote {events} events ({per_year} investigations a year) to {} in {:.1} s",
+        path.display(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(path)
+}
+
+/// The ingest scenario's zones and time base, with a seed of its own so ids never overlap.
+fn simulator_config(seed: u64, years: i64) -> Result<childstat_sim::SimConfig> {
+    let cfg = childstat_config::Config::embedded_defaults();
+    Ok(childstat_sim::SimConfig {
+        seed,
+        zones: cfg.zone_set(),
+        start: childstat_core::Ts::now().minus(childstat_core::Dur::days(365 * years)),
+        investigations_per_year: 60_000,
+        duplicate_fraction: 0.01,
+        invalid_fraction: 0.005,
+    })
+}
+
+fn wc_l(file: &Path) -> Result<f64> {
+    let t = Instant::now();
+    let out = Command::new("wc").arg("-l").arg(file).output()?;
+    if !out.status.success() {
+        bail!("wc -l failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+struct ReplayRun {
+    seconds: f64,
+    peak_rss: u64,
+    /// Highest resident set in each quarter of the file.
+    rss_by_quarter: [u64; 4],
+    db_bytes: u64,
+}
+
+fn replay_once(file: &Path, db: &Path, batch_size: Option<usize>) -> Result<ReplayRun> {
+    for ext in ["", ".wal", ".deadletters.ndjson"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let file_bytes = std::fs::metadata(file)?.len().max(1);
+    let mut cmd = Command::new(childstat_binary()?);
+    cmd.arg("replay")
+        .arg(file)
+        .arg("--no-progress")
+        .env("CHILDSTAT__STORAGE__PATH", db)
+        .env("CHILDSTAT__LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(b) = batch_size {
+        cmd.arg("--batch-size").arg(b.to_string());
+    }
+    let t = Instant::now();
+    let mut child = cmd.spawn().context("starting childstat replay")?;
+    let pid = child.id();
+    let mut quarters = [0u64; 4];
+    let mut peak = 0u64;
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break s;
+        }
+        let rss = proc_status_bytes(&pid.to_string(), "VmRSS:");
+        peak = peak.max(proc_status_bytes(&pid.to_string(), "VmHWM:"));
+        let q = ((bytes_read(pid) * 4 / file_bytes) as usize).min(3);
+        quarters[q] = quarters[q].max(rss);
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let seconds = t.elapsed().as_secs_f64();
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    if !status.success() {
+        bail!("childstat replay failed ({status}): {err}");
+    }
+    eprint!("    {err}");
+    Ok(ReplayRun {
+        seconds,
+        peak_rss: peak,
+        rss_by_quarter: quarters,
+        db_bytes: std::fs::metadata(db).map(|m| m.len()).unwrap_or(0),
+    })
+}
+
+pub fn run(a: Args<'_>) -> Result<()> {
+    std::fs::create_dir_all(a.work)?;
+    let file = ndjson(a.work, a.events)?;
+    let file_bytes = std::fs::metadata(&file)?.len();
+    let db = a.work.join(format!("{}.duckdb", a.scenario));
+    let (mut floor, mut ours, mut ratio, mut peaks, mut dbs) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut quarters = Vec::new();
+    for run in 0..a.runs {
+        let w = wc_l(&file)?;
+        let r = replay_once(&file, &db, a.batch_size)?;
+        let (w_rate, r_rate) = (a.events as f64 / w, a.events as f64 / r.seconds);
+        eprintln!(
+            "run {}: wc -l {w_rate:.0} lines/s, childstat replay {r_rate:.0} events/s ({:.1} s), peak RSS {:.0} MB, DuckDB {:.0} MB",
+            run + 1,
+            r.seconds,
+            r.peak_rss as f64 / 1e6,
+            r.db_bytes as f64 / 1e6
+        );
+        floor.push(w_rate);
+        ours.push(r_rate);
+        ratio.push(r_rate / w_rate);
+        peaks.push(r.peak_rss as f64);
+        dbs.push(r.db_bytes as f64);
+        quarters.push(r.rss_by_quarter);
+    }
+    for ext in ["", ".wal", ".deadletters.ndjson"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+    let targets = match a.scenario {
+        "memory" => serde_json::json!({"peak_rss_bytes": 300e6}),
+        _ => serde_json::json!({"childstat_events_per_sec": 500000.0}),
+    };
+    save(
+        a.out,
+        a.scenario,
+        serde_json::json!({
+            "scenario": a.scenario,
+            "machine": machine(),
+            "events": a.events,
+            "file_bytes": file_bytes,
+            "batch_size": a.batch_size,
+            "wc_l_lines_per_sec": summary(&floor),
+            "childstat_events_per_sec": summary(&ours),
+            "ratio_to_wc_l": summary(&ratio),
+            "peak_rss_bytes": summary(&peaks),
+            "rss_bytes_by_quarter_of_file": quarters,
+            "db_bytes": summary(&dbs),
+            "targets": targets,
+        }),
+    )
+}
