@@ -78,7 +78,8 @@ pub enum Command {
         config: ConfigArg,
         /// The NDJSON file: one event per line.
         file: PathBuf,
-        /// Messages per transaction (default: kafka.batch_size).
+        /// Lines per transaction (default: 50,000, or kafka.batch_size if larger): a backfill
+        /// has no one waiting on each batch, and each transaction has a fixed cost.
         #[arg(long)]
         batch_size: Option<usize>,
         /// Hide the progress bar.

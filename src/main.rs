@@ -9,6 +9,9 @@ use childstat_core::Ts;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
+/// A replay's default transaction size.
+const REPLAY_BATCH: usize = 50_000;
+
 fn load(c: &ConfigArg) -> Result<Config> {
     Config::load(c.config.as_deref()).context("invalid configuration")
 }
@@ -251,7 +254,9 @@ async fn dispatch(cmd: Command) -> Result<()> {
         } => {
             let cfg = load(&config)?;
             logging::init(&cfg.log);
-            let bs = batch_size.unwrap_or(cfg.kafka.batch_size).max(1);
+            let bs = batch_size
+                .unwrap_or(cfg.kafka.batch_size.max(REPLAY_BATCH))
+                .max(1);
             let sum =
                 tokio::task::spawn_blocking(move || replay::replay(&cfg, &file, bs, !no_progress))
                     .await??;

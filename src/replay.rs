@@ -43,14 +43,17 @@ pub fn replay(
     );
     let resume_at = store.stored_offsets(&topic)?.get(&0).copied().unwrap_or(0);
     let dl_path = cfg.storage.path.with_extension("deadletters.ndjson");
-    let mut dead = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&dl_path)
-        .map_err(|source| AppError::File {
-            path: dl_path.display().to_string(),
-            source,
-        })?;
+    // Buffered: each batch flushes it before the offsets that pass its dead letters commit.
+    let mut dead = std::io::BufWriter::new(
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&dl_path)
+            .map_err(|source| AppError::File {
+                path: dl_path.display().to_string(),
+                source,
+            })?,
+    );
     let zones = cfg.zone_set();
     let limits = decode_limits(cfg);
     let bar = if progress {
@@ -110,7 +113,7 @@ struct Reader<'a> {
     topic: &'a str,
     zones: &'a childstat_core::ZoneSet,
     limits: &'a childstat_core::DecodeLimits,
-    dead: &'a mut std::fs::File,
+    dead: &'a mut std::io::BufWriter<std::fs::File>,
     batch_size: usize,
     resume_at: i64,
 }

@@ -70,12 +70,16 @@ const MERGE_CASELOAD_EPOCH: &str = "
     FROM caseload_ledger WHERE batch_id = ?
     GROUP BY ALL
     ON CONFLICT (worker_id, epoch) DO UPDATE SET delta = delta + excluded.delta";
-const UPSERT_OFFSET: &str = "
-    INSERT INTO kafka_offsets VALUES (?, ?, ?)
-    ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset";
-const UPSERT_COUNTER: &str = "
-    INSERT INTO pipeline_counters VALUES (?, ?, ?)
-    ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value";
+/// Offsets and counters go through staging tables and are merged by one statement each: a
+/// separate upsert per counter cost more than all of a batch's ledger rows.
+const MERGE_OFFSETS: &str = "
+    INSERT INTO kafka_offsets SELECT * FROM stage_offsets
+    ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset;
+    DELETE FROM stage_offsets;";
+const MERGE_COUNTERS: &str = "
+    INSERT INTO pipeline_counters SELECT * FROM stage_counters
+    ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value;
+    DELETE FROM stage_counters;";
 const INSERT_BATCH: &str = "INSERT INTO batches VALUES (?, ?, ?, ?, ?)";
 
 impl Store {
@@ -316,17 +320,23 @@ fn write_batch(
     check(crash, CrashPoint::AfterLedger)?;
 
     if !folded.caseload.map.is_empty() {
-        tx.execute(MERGE_CASELOAD_EPOCH, [batch_id])?;
+        tx.prepare_cached(MERGE_CASELOAD_EPOCH)?
+            .execute([batch_id])?;
     }
     if !folded.ledger.is_empty() {
-        tx.execute(MERGE_DAY_AGG, [batch_id])?;
-        tx.execute(MERGE_MONTH_AGG, [batch_id])?;
+        tx.prepare_cached(MERGE_DAY_AGG)?.execute([batch_id])?;
+        tx.prepare_cached(MERGE_MONTH_AGG)?.execute([batch_id])?;
     }
     check(crash, CrashPoint::AfterAggregates)?;
 
-    for ((topic, partition), next) in &batch.next_offsets {
-        tx.execute(UPSERT_OFFSET, params![topic, partition, next])?;
+    {
+        let mut app = tx.appender("stage_offsets")?;
+        for ((topic, partition), next) in &batch.next_offsets {
+            app.append_row(params![topic, partition, next])?;
+        }
+        app.flush()?;
     }
+    tx.execute_batch(MERGE_OFFSETS)?;
     let mut counters: Vec<(&str, &str, u64)> = vec![
         ("consumed", "", out.messages),
         ("applied", "", out.applied),
@@ -342,18 +352,20 @@ fn write_batch(
     for (reason, n) in &out.dead_letters {
         counters.push(("dead_lettered", reason, *n));
     }
-    for (name, label, value) in counters.into_iter().filter(|c| c.2 > 0) {
-        tx.execute(UPSERT_COUNTER, params![name, label, value as i64])?;
+    {
+        let mut app = tx.appender("stage_counters")?;
+        for (name, label, value) in counters.into_iter().filter(|c| c.2 > 0) {
+            app.append_row(params![name, label, value as i64])?;
+        }
+        app.flush()?;
     }
-    tx.execute(
-        INSERT_BATCH,
-        params![
-            batch_id,
-            now.0,
-            out.messages as i64,
-            out.applied as i64,
-            out.max_occurred.map(|t| t.0)
-        ],
-    )?;
+    tx.execute_batch(MERGE_COUNTERS)?;
+    tx.prepare_cached(INSERT_BATCH)?.execute(params![
+        batch_id,
+        now.0,
+        out.messages as i64,
+        out.applied as i64,
+        out.max_occurred.map(|t| t.0)
+    ])?;
     Ok(())
 }

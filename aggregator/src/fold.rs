@@ -92,10 +92,14 @@ pub fn fold_batch(
         let new = out.invs.get(id).or(old);
         let (old_c, old_l) = contribs_in(old, id, &old_view, settings);
         let (new_c, new_l) = contribs_in(new, id, &new_view, settings);
-        diff.merge(&Contribs::diff(&old_c, &new_c), 1);
-        let d = CaseloadContribs::diff(&old_l, &new_l);
-        for ((w, at), n) in d.map {
-            load_diff.add(&w, at, n);
+        // new − old, added straight into the batch's totals.
+        diff.merge(&new_c, 1);
+        diff.merge(&old_c, -1);
+        for ((w, at), n) in &new_l.map {
+            load_diff.add(w, *at, *n);
+        }
+        for ((w, at), n) in &old_l.map {
+            load_diff.add(w, *at, -n);
         }
     }
     for (id, w) in &out.workers {
@@ -104,7 +108,8 @@ pub fn fold_batch(
             .get(id)
             .map(WorkerState::contribs)
             .unwrap_or_default();
-        diff.merge(&Contribs::diff(&old, &w.contribs()), 1);
+        diff.merge(&w.contribs(), 1);
+        diff.merge(&old, -1);
     }
     out.ledger = diff
         .map
@@ -129,10 +134,19 @@ fn family_views<'a>(
     mem: &'a Memory,
     changed: &'a BTreeMap<String, InvState>,
 ) -> (FamilyView<'a>, FamilyView<'a>) {
+    // One pass over the changed investigations, grouped by family: a batch touches thousands
+    // of investigations and families, so pairing every family with every change is too slow.
+    let mut joined: BTreeMap<&str, Vec<(String, Ts)>> = BTreeMap::new();
     let mut families: BTreeSet<&str> = BTreeSet::new();
     for (id, new) in changed {
         families.extend(family_of(mem.invs.get(id)));
-        families.extend(family_of(Some(new)));
+        if let Some(o) = new.opening.as_ref() {
+            families.insert(o.family_id.as_str());
+            joined
+                .entry(o.family_id.as_str())
+                .or_default()
+                .push((id.clone(), o.received_at));
+        }
     }
     let mut old_view = FamilyView::new();
     let mut new_view = FamilyView::new();
@@ -143,11 +157,7 @@ fn family_views<'a>(
             .filter(|(id, _)| !changed.contains_key(id))
             .cloned()
             .collect();
-        for (id, s) in changed {
-            if let Some(o) = s.opening.as_ref().filter(|o| o.family_id == f) {
-                after.push((id.clone(), o.received_at));
-            }
-        }
+        after.extend(joined.remove(f).unwrap_or_default());
         old_view.insert(f, before);
         new_view.insert(f, after);
     }

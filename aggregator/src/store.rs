@@ -38,7 +38,14 @@ const SELECT_OFFSETS: &str =
     "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE topic = ?";
 const CREATE_STAGING: &str = "
     CREATE TEMP TABLE IF NOT EXISTS stage_investigations AS SELECT * FROM investigations LIMIT 0;
-    CREATE TEMP TABLE IF NOT EXISTS stage_workers AS SELECT * FROM workers LIMIT 0;";
+    CREATE TEMP TABLE IF NOT EXISTS stage_workers AS SELECT * FROM workers LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_offsets AS SELECT * FROM kafka_offsets LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_counters AS SELECT * FROM pipeline_counters LIMIT 0;";
+/// DuckDB checkpoints (folds the WAL into the file, rewriting touched row groups and every
+/// index) once the WAL passes this size. Its default, 16 MB, is a few batches of events here,
+/// and a checkpoint costs time in proportion to the tables, not the batch: replaying history
+/// spent most of its time checkpointing. A larger WAL only lengthens recovery after a crash.
+const WRITER_SETTINGS: &str = "SET checkpoint_threshold = '1GB'";
 const UNOPENED_STATES: &str = "SELECT state FROM investigations WHERE NOT opened";
 const COUNT_OPENED: &str = "SELECT count(*) FROM investigations WHERE opened";
 
@@ -58,6 +65,7 @@ impl Store {
         let mut conn = Connection::open_with_flags(path, config)?;
         schema::migrate(&mut conn)?;
         check_settings(&conn, &settings)?;
+        conn.execute_batch(WRITER_SETTINGS)?;
         conn.execute_batch(CREATE_STAGING)?;
         conn.execute_batch(crate::working_set::CREATE_WANTED)?;
         let mem = Memory::load(&conn)?;

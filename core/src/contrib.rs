@@ -9,6 +9,7 @@ use crate::event::{Finding, Role, WorkerStatus};
 use crate::indicator::Indicator;
 use crate::state::InvState;
 use crate::time::Ts;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,16 +35,18 @@ impl Contribs {
             zone: zone.to_string(),
             at,
         };
-        let slot = self.map.entry(key).or_insert((0, 0));
-        slot.0 += num;
-        slot.1 += den;
-        if *slot == (0, 0) {
-            let key = ContribKey {
-                indicator,
-                zone: zone.to_string(),
-                at,
-            };
-            self.map.remove(&key);
+        match self.map.entry(key) {
+            Entry::Vacant(v) => {
+                v.insert((num, den));
+            }
+            Entry::Occupied(mut o) => {
+                let slot = o.get_mut();
+                slot.0 += num;
+                slot.1 += den;
+                if *slot == (0, 0) {
+                    o.remove();
+                }
+            }
         }
     }
 
@@ -73,10 +76,19 @@ pub struct CaseloadContribs {
 
 impl CaseloadContribs {
     pub fn add(&mut self, worker: &str, at: Ts, delta: i64) {
-        let slot = self.map.entry((worker.to_string(), at)).or_insert(0);
-        *slot += delta;
-        if *slot == 0 {
-            self.map.remove(&(worker.to_string(), at));
+        if delta == 0 {
+            return;
+        }
+        match self.map.entry((worker.to_string(), at)) {
+            Entry::Vacant(v) => {
+                v.insert(delta);
+            }
+            Entry::Occupied(mut o) => {
+                *o.get_mut() += delta;
+                if *o.get() == 0 {
+                    o.remove();
+                }
+            }
         }
     }
 

@@ -126,8 +126,13 @@ impl Families {
         if !self.recent.is_empty() && dist::chance(rng, self.repeat_share) {
             let age = dist::exponential(rng, 110.0).min(364.0);
             let cutoff = t.minus(dist::days(age));
-            let i = self.recent.partition_point(|(at, _)| *at < cutoff);
-            let i = i.min(self.recent.len() - 1);
+            let i = match self.recent.partition_point(|(at, _)| *at < cutoff) {
+                // No report is that old (the first year of a run): any recent family will do.
+                // Taking the oldest instead made the run's first family a repeat of every
+                // such report, thousands of investigations in one family.
+                0 => dist::index(rng, self.recent.len()),
+                i => i.min(self.recent.len() - 1),
+            };
             if let Some((_, f)) = self.recent.get(i) {
                 return f.clone();
             }

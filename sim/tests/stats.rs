@@ -236,3 +236,33 @@ fn a_hundred_thousand_messages_look_realistic() {
         "active CPS {active_cps}"
     );
 }
+
+#[test]
+fn repeat_reports_spread_over_many_small_families() {
+    let mut sizes: HashMap<String, usize> = HashMap::new();
+    let mut opened = 0usize;
+    for msg in Simulator::new(SimConfig {
+        seed: 7,
+        ..SimConfig::default()
+    })
+    .take(200_000)
+    {
+        if let SimMessage::Valid { event, .. } = msg {
+            if let Body::InvestigationOpened(o) = event.body {
+                opened += 1;
+                *sizes.entry(o.family_id).or_default() += 1;
+            }
+        }
+    }
+    let largest = sizes.values().copied().max().unwrap_or(0);
+    let repeats = opened - sizes.len();
+    // About a fifth of reports are repeats, and no family collects a large share of them.
+    assert!(
+        share(repeats, opened) > 0.05,
+        "repeats {repeats} of {opened}"
+    );
+    assert!(
+        largest <= 30,
+        "one family has {largest} of {opened} reports"
+    );
+}
