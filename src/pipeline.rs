@@ -72,13 +72,19 @@ impl Pipeline {
         }
         let path = cfg.storage.path.clone();
         let settings = store_settings(cfg);
-        let store = tokio::task::spawn_blocking(move || Store::open(&path, settings))
-            .await
-            .map_err(|e| AppError::TaskFailed {
-                task: "open store",
-                reason: e.to_string(),
-            })??;
-        let pool = Arc::new(store.read_pool(cfg.storage.read_connections)?);
+        let readers = cfg.storage.read_connections;
+        // Loading the serving index reads every day's aggregates: seconds on a large file.
+        let (store, pool) = tokio::task::spawn_blocking(move || {
+            let mut store = Store::open(&path, settings)?;
+            let pool = store.read_pool(readers)?;
+            Ok::<_, childstat_aggregator::AggError>((store, pool))
+        })
+        .await
+        .map_err(|e| AppError::TaskFailed {
+            task: "open store",
+            reason: e.to_string(),
+        })??;
+        let pool = Arc::new(pool);
         seed_metrics(&metrics, &pool)?;
 
         let lookup_pool = pool.clone();

@@ -223,7 +223,7 @@ fn run_case(case: &Case, p: &Params) -> Result<(), TestCaseError> {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("all.duckdb");
-    let store = common::events::apply_in_batches(
+    let mut store = common::events::apply_in_batches(
         &path,
         &common::events::accepted(events, 0),
         &p.cuts,
@@ -247,11 +247,22 @@ fn run_case(case: &Case, p: &Params) -> Result<(), TestCaseError> {
         );
     }
 
-    let mut diffs = Vec::new();
-    check_current(&pool, &naive, &as_ofs, &mut diffs);
-    // History is the slow part (a caseload query per bucket), so one `as_of` per case.
+    // Three read paths, one truth: the serving index maintained batch by batch, plain SQL,
+    // and an index loaded from the file afterwards that keeps single ledger rows only from
+    // the DST day on, so reads before it fall back to SQL and reads after cut days in memory.
+    let sql = store.read_pool_sql_only(1).expect("sql pool");
+    let cut = store
+        .read_pool_with_detail_from(1, childstat_core::calendar::day_num(dst))
+        .expect("cut pool");
     let history_as_of = [dst_instant, midnight(1), as_ofs[5]][p.history_pick % 3];
-    check_history(&pool, &naive, dst, history_as_of, &mut diffs);
+    let mut diffs = Vec::new();
+    for (name, pool) in [("index", &pool), ("sql", &sql), ("cut index", &cut)] {
+        let mut found = Vec::new();
+        check_current(pool, &naive, &as_ofs, &mut found);
+        // History is the slow part (a caseload query per bucket), so one `as_of` per case.
+        check_history(pool, &naive, dst, history_as_of, &mut found);
+        diffs.extend(found.into_iter().map(|d| format!("[{name}] {d}")));
+    }
     verdict(diffs)
 }
 

@@ -36,7 +36,7 @@ fn setup(cfg: Config) -> Setup {
             ts(NOW),
         )
         .expect("apply");
-    let state = common::api::state_for(&store, &cfg);
+    let state = common::api::state_for(&mut store, &cfg);
     Setup {
         _dir: dir,
         store,

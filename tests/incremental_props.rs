@@ -51,9 +51,9 @@ proptest! {
         let split = dir.path().join("split.duckdb");
         let whole = dir.path().join("whole.duckdb");
         let now = Ts::parse_rfc3339("2026-11-01T00:00:00Z").expect("ts");
-        let s = common::events::apply_in_batches(&split, &events, &cuts, now);
+        let mut s = common::events::apply_in_batches(&split, &events, &cuts, now);
         let pool = s.read_pool(1).expect("pool");
-        let w = common::events::apply_in_batches(&whole, &events, &[], now);
+        let mut w = common::events::apply_in_batches(&whole, &events, &[], now);
         let wpool = w.read_pool(1).expect("pool");
         let naive = Naive::new(load(&split));
         let t0 = common::sim_start();

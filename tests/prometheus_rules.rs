@@ -64,7 +64,7 @@ fn the_rules_subcommand_writes_the_same_file() {
 fn exported_gauges_cover_every_rule() {
     let cfg = Config::embedded_defaults();
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = childstat_aggregator::Store::open(
+    let mut store = childstat_aggregator::Store::open(
         &dir.path().join("gauges.duckdb"),
         childstat::settings::store_settings(&cfg),
     )

@@ -79,7 +79,7 @@ fn replay_applies_once_dead_letters_to_a_file_and_resumes() {
     let third = replay(&cfg, &file, 64, false).expect("third replay");
     assert_eq!((third.skipped, third.applied), (3_000, 500));
 
-    let store =
+    let mut store =
         Store::open(&cfg.storage.path, childstat::settings::store_settings(&cfg)).expect("store");
     let pool = store.read_pool(1).expect("pool");
     let c = pool.counters().expect("counters");

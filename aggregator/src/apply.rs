@@ -155,6 +155,14 @@ impl Store {
             self.poisoned = true;
             return Err(e.into());
         }
+        for ix in &self.serving {
+            ix.write().unwrap_or_else(|p| p.into_inner()).apply(
+                &folded.ledger,
+                &folded.caseload,
+                &folded.workers,
+                now,
+            );
+        }
         self.install(folded, watermark);
         self.commits
             .fetch_add(1, std::sync::atomic::Ordering::Release);

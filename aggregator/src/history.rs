@@ -39,6 +39,12 @@ impl ReadPool {
             .iter()
             .map(|s| cal.next_bucket_date(*s, step))
             .collect();
+        if let Some(points) = self
+            .serving()
+            .and_then(|ix| ix.history(zone, ind, &starts, &ends, as_of, self.threshold()))
+        {
+            return Ok(points);
+        }
         match (ind.kind(), ind.value()) {
             (Kind::Flow, _) => self.flow_history(zone, ind, &starts, &ends, as_of),
             (Kind::PointInTime, Value::Caseload) => {

@@ -14,6 +14,8 @@ pub mod queries;
 pub mod rawrow;
 pub mod reader;
 pub mod schema;
+pub mod serving;
+mod serving_read;
 pub mod snapshot;
 pub mod snapshot_read;
 pub mod store;

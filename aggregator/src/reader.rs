@@ -3,12 +3,13 @@
 
 use crate::error::Result;
 use crate::queries::{caseload_on, current_on};
+use crate::serving::ServingIndex;
 use crate::store::StoreSettings;
 use childstat_core::{Caseload, Dur, IndicatorValue, Ts};
 use duckdb::Connection;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock, RwLockReadGuard};
 
 const COUNTERS: &str = include_str!("../sql/status.sql");
 const LAST_BATCH: &str =
@@ -22,6 +23,7 @@ pub struct ReadPool {
     available: Condvar,
     settings: StoreSettings,
     commits: Arc<AtomicU64>,
+    serving: Option<Arc<RwLock<ServingIndex>>>,
 }
 
 /// A connection borrowed from the pool; returned on drop.
@@ -71,6 +73,7 @@ impl ReadPool {
         size: usize,
         settings: StoreSettings,
         commits: Arc<AtomicU64>,
+        serving: Option<Arc<RwLock<ServingIndex>>>,
     ) -> Result<ReadPool> {
         let conns = (0..size.max(1))
             .map(|_| writer.try_clone())
@@ -80,7 +83,20 @@ impl ReadPool {
             available: Condvar::new(),
             settings,
             commits,
+            serving,
         })
+    }
+
+    /// The serving index, if this pool has one. The writer holds it only to apply a
+    /// committed batch's rows (milliseconds), never across a DuckDB statement.
+    pub(crate) fn serving(&self) -> Option<RwLockReadGuard<'_, ServingIndex>> {
+        self.serving
+            .as_ref()
+            .map(|ix| ix.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub(crate) fn threshold(&self) -> i64 {
+        i64::from(self.settings.caseload_threshold)
     }
 
     /// How many transactions the writer has committed since it opened the file. Two reads
@@ -114,11 +130,23 @@ impl ReadPool {
         window: Dur,
         as_of: Ts,
     ) -> Result<Vec<IndicatorValue>> {
+        if let Some(values) = self
+            .serving()
+            .and_then(|ix| ix.current(zone, window, as_of, self.threshold()))
+        {
+            return Ok(values);
+        }
         current_on(&self.get(), &self.settings, zone, window, as_of)
     }
 
     /// Caseload figures at `t` for `zone` (`None` = citywide).
     pub fn caseload(&self, zone: Option<&str>, t: Ts) -> Result<Caseload> {
+        if let Some(ix) = self.serving() {
+            return Ok(ix
+                .caseloads(zone, &[t], self.threshold())
+                .pop()
+                .unwrap_or_default());
+        }
         caseload_on(&self.get(), &self.settings, zone, t)
     }
 

@@ -4,12 +4,14 @@ use crate::error::{AggError, Result};
 use crate::memory::Memory;
 use crate::reader::ReadPool;
 use crate::schema;
+use crate::serving::{ServingIndex, DETAIL_DAYS};
+use childstat_core::DayNum;
 use childstat_core::{Calendar, Clocks, Dur, Ts};
 use duckdb::{Config, Connection};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 /// Settings the stored aggregates depend on.
 #[derive(Clone, Debug)]
@@ -29,6 +31,9 @@ pub struct Store {
     /// Bumped after every commit: read-side caches key on it, so a committed batch is
     /// visible on the very next read.
     pub(crate) commits: Arc<AtomicU64>,
+    /// Every serving index handed to a read pool; each committed batch is applied to all.
+    pub(crate) serving: Vec<Arc<RwLock<ServingIndex>>>,
+    serving_detail_days: Option<u32>,
     path: PathBuf,
 }
 
@@ -75,6 +80,8 @@ impl Store {
             settings,
             poisoned: false,
             commits: Arc::new(AtomicU64::new(0)),
+            serving: Vec::new(),
+            serving_detail_days: Some(DETAIL_DAYS),
             path: path.to_path_buf(),
         })
     }
@@ -84,13 +91,70 @@ impl Store {
     }
 
     /// A pool of read connections on the same database: reads never block this writer.
-    pub fn read_pool(&self, size: usize) -> Result<ReadPool> {
+    /// Current values and histories go through the serving index (loaded on the first call,
+    /// then shared), falling back to SQL where it lacks the ledger rows a read needs.
+    pub fn read_pool(&mut self, size: usize) -> Result<ReadPool> {
+        if self.serving.is_empty() {
+            let ix = ServingIndex::load(
+                &self.conn,
+                self.settings.calendar,
+                self.serving_detail_days,
+                None,
+                Ts::now(),
+            )?;
+            self.serving.push(Arc::new(RwLock::new(ix)));
+        }
+        let serving = self.serving.first().cloned();
         ReadPool::new(
             &self.conn,
             size,
             self.settings.clone(),
             self.commits.clone(),
+            serving,
         )
+    }
+
+    /// A pool that answers everything by SQL: the property tests hold both paths to the
+    /// same recomputation.
+    pub fn read_pool_sql_only(&self, size: usize) -> Result<ReadPool> {
+        ReadPool::new(
+            &self.conn,
+            size,
+            self.settings.clone(),
+            self.commits.clone(),
+            None,
+        )
+    }
+
+    /// A pool with a serving index of its own that keeps ledger rows from `detail_from` on
+    /// (tests: reads on both sides of the horizon), maintained like the shared one.
+    pub fn read_pool_with_detail_from(
+        &mut self,
+        size: usize,
+        detail_from: DayNum,
+    ) -> Result<ReadPool> {
+        let ix = ServingIndex::load(
+            &self.conn,
+            self.settings.calendar,
+            None,
+            Some(detail_from),
+            Ts::now(),
+        )?;
+        let ix = Arc::new(RwLock::new(ix));
+        self.serving.push(ix.clone());
+        ReadPool::new(
+            &self.conn,
+            size,
+            self.settings.clone(),
+            self.commits.clone(),
+            Some(ix),
+        )
+    }
+
+    /// How many days of single ledger rows the serving index keeps (default
+    /// [`DETAIL_DAYS`]; `None` keeps all). Takes effect for indexes loaded afterwards.
+    pub fn serving_detail_days(&mut self, days: Option<u32>) {
+        self.serving_detail_days = days;
     }
 
     /// Stored next offsets for `topic`, by partition.

@@ -76,7 +76,16 @@ pub fn run(
         events as f64 / load_secs
     );
 
+    let rss_before_index = crate::sys::proc_status_bytes("self", "VmRSS:");
+    let index_started = Instant::now();
     let pool = store.read_pool(1)?;
+    let index_load_ms = ms(index_started.elapsed());
+    let index_rss_bytes =
+        crate::sys::proc_status_bytes("self", "VmRSS:").saturating_sub(rss_before_index);
+    eprintln!(
+        "serving index loaded in {index_load_ms:.0} ms (+{} MB RSS)",
+        index_rss_bytes >> 20
+    );
     let codes: Vec<Option<String>> = std::iter::once(None)
         .chain(zones.codes().map(|c| Some(c.to_string())))
         .collect();
@@ -137,6 +146,33 @@ pub fn run(
             history_p99[run]
         );
     }
+    // The same reads by SQL alone (what a read falls back to past the index's horizon):
+    // the before of the serving index, side by side.
+    let sql = store.read_pool_sql_only(1)?;
+    let mut sql_current = Vec::new();
+    for q in 0..queries / 4 {
+        let zone = codes[(q * 7) % codes.len()].as_deref();
+        let t = Instant::now();
+        std::hint::black_box(sql.current(zone, windows[q % 3], now)?);
+        sql_current.push(t.elapsed());
+    }
+    sql_current.sort();
+    let mut sql_history = Vec::new();
+    for q in 0..queries / 8 {
+        let zone = codes[(q * 5) % codes.len()].as_deref();
+        let ind = Indicator::ALL[q % Indicator::ALL.len()];
+        let t = Instant::now();
+        std::hint::black_box(sql.history(zone, ind, from, to, Step::Day, now)?);
+        sql_history.push(t.elapsed());
+    }
+    sql_history.sort();
+    let sql_only = serde_json::json!({
+        "current_p50_ms": ms(percentile(&sql_current, 50.0)),
+        "current_p99_ms": ms(percentile(&sql_current, 99.0)),
+        "history_1y_daily_p50_ms": ms(percentile(&sql_history, 50.0)),
+        "history_1y_daily_p99_ms": ms(percentile(&sql_history, 99.0)),
+    });
+    eprintln!("by SQL alone: {sql_only}");
     let summary = |xs: &Vec<f64>| {
         let (m, s) = median_spread(xs.clone());
         serde_json::json!({"median_ms": m, "spread_ms": s, "runs_ms": xs})
@@ -162,6 +198,9 @@ pub fn run(
                 (k.to_string(), serde_json::json!(ms(percentile(v, 99.0))))
             })
             .collect::<serde_json::Map<_, _>>(),
+        "sql_only": sql_only,
+        "serving_index_load_ms": index_load_ms,
+        "serving_index_rss_bytes": index_rss_bytes,
         "targets": {"current_p99_ms": 5.0, "history_1y_daily_p99_ms": 20.0},
     });
     save(out, "queries", result)

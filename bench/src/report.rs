@@ -338,6 +338,22 @@ pub fn render(all: &Value, notes: &str) -> String {
             md.push_str(&parts.join(", "));
             md.push_str(".\n");
         }
+        if q["sql_only"].is_object() {
+            let sq = &q["sql_only"];
+            let _ = writeln!(
+                md,
+                "\nThe serving index loaded in {:.0} ms (+{:.0} MB resident). The same reads by \
+                 SQL alone, on the same state in the same run (the path a read takes past the \
+                 index's horizon): current p50 {:.2} ms, p99 {:.2} ms; 1-year daily history \
+                 p50 {:.2} ms, p99 {:.2} ms.",
+                f(&q["serving_index_load_ms"]),
+                f(&q["serving_index_rss_bytes"]) / 1e6,
+                f(&sq["current_p50_ms"]),
+                f(&sq["current_p99_ms"]),
+                f(&sq["history_1y_daily_p50_ms"]),
+                f(&sq["history_1y_daily_p99_ms"]),
+            );
+        }
         md.push('\n');
     }
     if !notes.trim().is_empty() {

@@ -61,7 +61,7 @@ pub fn fixture_with(cfg: Config, setup: impl FnOnce(&mut Store, &Config)) -> Fix
     let mut store =
         Store::open(&dir.path().join("api.duckdb"), store_settings(&cfg)).expect("store");
     setup(&mut store, &cfg);
-    let state = state_for(&store, &cfg);
+    let state = state_for(&mut store, &cfg);
     Fixture {
         _dir: dir,
         _store: store,
@@ -70,8 +70,10 @@ pub fn fixture_with(cfg: Config, setup: impl FnOnce(&mut Store, &Config)) -> Fix
     }
 }
 
-/// What a router over `store` serves from, with the clock pinned at [`NOW`].
-pub fn state_for(store: &Store, cfg: &Config) -> AppState {
+/// What a router over `store` serves from, with the clock pinned at [`NOW`]. The serving
+/// index keeps every ledger row, so reads at the pinned clock go through it.
+pub fn state_for(store: &mut Store, cfg: &Config) -> AppState {
+    store.serving_detail_days(None);
     AppState {
         pool: Arc::new(store.read_pool(2).expect("pool")),
         zones: Arc::new(cfg.zone_set()),

@@ -101,6 +101,10 @@ pub fn apply_in_batches(
     if cuts.len().is_multiple_of(2) {
         store.keep_investigations(0);
     }
+    // The serving index exists before the first batch, so every batch is applied to it
+    // incrementally; it keeps every ledger row, so all reads can go through it.
+    store.serving_detail_days(None);
+    store.read_pool(1).expect("serving index");
     let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (events.len() + 1)).collect();
     bounds.push(events.len());
     bounds.sort_unstable();

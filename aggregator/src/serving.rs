@@ -1,0 +1,359 @@
+//! The serving index: the committed aggregates, mirrored in memory for the reads a ChildStat
+//! session makes all day (current values and histories).
+//!
+//! DuckDB stays the record. The index is loaded from it when a read pool is first asked for,
+//! and the writer applies each committed batch's own ledger rows to it before it bumps the
+//! commit generation, so a read through the index sees exactly the committed state. Every
+//! whole-day sum is kept for all time (a few hundred bytes per zone and day); single ledger
+//! rows, needed only to cut a day at an instant, are kept from `detail_from` on. A read that
+//! would need rows older than that goes to SQL (`queries.rs`, `history.rs`), which the
+//! property tests check against the same recomputation.
+//!
+//! Why: on five years of history a current read is five DuckDB statements, each scanning
+//! row groups of a ledger that is not ordered by time (about 25 ms); here it is a walk over
+//! a few thousand in-memory cells (see `docs/benchmarks.md`).
+
+use crate::error::Result;
+use crate::fold::LedgerRow;
+use childstat_core::event::{Role, WorkerStatus};
+use childstat_core::{CaseloadContribs, DayNum, Indicator, Ts, WorkerState};
+use duckdb::{params, Connection};
+use std::collections::{BTreeMap, HashMap};
+
+pub(crate) const N: usize = Indicator::ALL.len();
+pub(crate) type Sums = [(i64, i64); N];
+
+/// Ledger rows are kept for days no older than this many days before the newest `now`.
+/// The longest window is 91 days, so current values with `as_of` up to a month back are
+/// answered from memory.
+pub const DETAIL_DAYS: u32 = 124;
+/// The horizon moves in steps, so that rows are dropped a week at a time, not every batch.
+const DETAIL_STEP: DayNum = 7;
+
+const LOAD_DAYS: &str = "SELECT zone, day, indicator, num, den FROM day_agg";
+const LOAD_DETAIL: &str =
+    "SELECT zone, day, indicator, at_ns, num, den FROM contrib_ledger WHERE day >= ?";
+/// Rows exactly at a local midnight before the horizon: a point-in-time value at midnight
+/// counts them. `$2` lists the midnights as a BIGINT[] literal.
+const LOAD_AT_MIDNIGHT: &str = "
+    SELECT zone, day, indicator, sum(num)::BIGINT, sum(den)::BIGINT
+    FROM contrib_ledger
+    WHERE day < $1 AND at_ns IN (SELECT unnest($2::BIGINT[]))
+    GROUP BY ALL";
+const LOAD_DAY_RANGE: &str = "SELECT min(day), max(day) FROM contrib_ledger WHERE day < ?";
+const LOAD_LOADS: &str = "
+    SELECT worker_id, at_ns, sum(delta)::BIGINT FROM caseload_ledger
+    GROUP BY ALL ORDER BY worker_id, at_ns";
+const LOAD_SPANS: &str = "
+    SELECT worker_id, zone, start_ns, end_ns FROM worker_spans
+    WHERE role = 'cps' AND status = 'active'";
+
+/// The key under which every zone's rows are pooled again: citywide reads touch one set of
+/// cells, not twenty-one. No zone code is empty.
+pub(crate) const CITY: &str = "";
+
+pub(crate) fn slot(ind: Indicator) -> usize {
+    ind as usize
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Row {
+    pub at: Ts,
+    pub slot: u8,
+    pub num: i64,
+    pub den: i64,
+}
+
+#[derive(Default)]
+pub(crate) struct DayCell {
+    pub sums: Sums,
+    /// Contributions exactly at the day's first instant.
+    pub at_start: Option<Box<Sums>>,
+    /// Every row of the day, from `detail_from` on.
+    pub rows: Vec<Row>,
+}
+
+/// A worker's caseload as steps: from `at` on, the load is the step's value.
+#[derive(Default)]
+pub(crate) struct WorkerLoad {
+    pub steps: Vec<(Ts, i64)>,
+}
+
+impl WorkerLoad {
+    /// Merges time-ordered deltas into the steps in one pass.
+    fn merge(&mut self, deltas: &[(Ts, i64)]) {
+        let mut out: Vec<(Ts, i64)> = Vec::with_capacity(self.steps.len() + deltas.len());
+        let (mut i, mut j, mut old, mut added) = (0, 0, 0i64, 0i64);
+        loop {
+            let t = match (self.steps.get(i), deltas.get(j)) {
+                (None, None) => break,
+                (Some(s), None) => s.0,
+                (None, Some(d)) => d.0,
+                (Some(s), Some(d)) => s.0.min(d.0),
+            };
+            if let Some(s) = self.steps.get(i).filter(|s| s.0 == t) {
+                old = s.1;
+                i += 1;
+            }
+            while let Some(d) = deltas.get(j).filter(|d| d.0 == t) {
+                added += d.1;
+                j += 1;
+            }
+            let v = old + added;
+            if out.last().map_or(0, |l| l.1) != v {
+                out.push((t, v));
+            }
+        }
+        self.steps = out;
+    }
+
+    #[cfg(test)]
+    fn at(&self, t: Ts) -> i64 {
+        let i = self.steps.partition_point(|s| s.0 <= t);
+        i.checked_sub(1).map_or(0, |i| self.steps[i].1)
+    }
+}
+
+/// An active-CPS span `[start, end)` in `zone`.
+pub(crate) struct ZoneSpan {
+    pub zone: String,
+    pub start: Ts,
+    pub end: Ts,
+}
+
+pub struct ServingIndex {
+    pub(crate) cal: childstat_core::Calendar,
+    pub(crate) detail_from: DayNum,
+    /// `None` keeps every row: the property tests use it.
+    detail_days: Option<u32>,
+    pub(crate) zones: BTreeMap<String, BTreeMap<DayNum, DayCell>>,
+    pub(crate) loads: HashMap<String, WorkerLoad>,
+    pub(crate) spans: HashMap<String, Vec<ZoneSpan>>,
+}
+
+impl ServingIndex {
+    /// Reads the committed aggregates from `conn`.
+    pub(crate) fn load(
+        conn: &Connection,
+        cal: childstat_core::Calendar,
+        detail_days: Option<u32>,
+        detail_from: Option<DayNum>,
+        now: Ts,
+    ) -> Result<ServingIndex> {
+        let detail_from = detail_from.unwrap_or_else(|| horizon(&cal, detail_days, now));
+        let mut ix = ServingIndex {
+            cal,
+            detail_from,
+            detail_days,
+            zones: BTreeMap::new(),
+            loads: HashMap::new(),
+            spans: HashMap::new(),
+        };
+        let mut stmt = conn.prepare(LOAD_DAYS)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(s) = parse_slot(&r.get::<_, String>(2)?) {
+                let (n, d) = (r.get::<_, i64>(3)?, r.get::<_, i64>(4)?);
+                ix.update(&r.get::<_, String>(0)?, r.get(1)?, |cell| {
+                    cell.sums[s].0 += n;
+                    cell.sums[s].1 += d;
+                });
+            }
+        }
+        let mut stmt = conn.prepare(LOAD_DETAIL)?;
+        let mut rows = stmt.query([detail_from])?;
+        while let Some(r) = rows.next()? {
+            if let Some(s) = parse_slot(&r.get::<_, String>(2)?) {
+                let (day, at) = (r.get::<_, DayNum>(1)?, Ts(r.get(3)?));
+                let (num, den) = (r.get::<_, i64>(4)?, r.get::<_, i64>(5)?);
+                let start = ix.cal.start_of_day(day);
+                ix.update(&r.get::<_, String>(0)?, day, |cell| {
+                    cell.rows.push(Row {
+                        at,
+                        slot: s as u8,
+                        num,
+                        den,
+                    });
+                    if at == start {
+                        let a = cell.at_start.get_or_insert_with(Box::default);
+                        a[s].0 += num;
+                        a[s].1 += den;
+                    }
+                });
+            }
+        }
+        let range: (Option<DayNum>, Option<DayNum>) =
+            conn.query_row(LOAD_DAY_RANGE, [detail_from], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if let (Some(lo), Some(hi)) = range {
+            let list = format!(
+                "[{}]",
+                (lo..=hi)
+                    .map(|d| ix.cal.start_of_day(d).0.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let mut stmt = conn.prepare(LOAD_AT_MIDNIGHT)?;
+            let mut rows = stmt.query(params![detail_from, list])?;
+            while let Some(r) = rows.next()? {
+                if let Some(s) = parse_slot(&r.get::<_, String>(2)?) {
+                    let (n, d) = (r.get::<_, i64>(3)?, r.get::<_, i64>(4)?);
+                    ix.update(&r.get::<_, String>(0)?, r.get(1)?, |cell| {
+                        let a = cell.at_start.get_or_insert_with(Box::default);
+                        a[s].0 += n;
+                        a[s].1 += d;
+                    });
+                }
+            }
+        }
+        let mut stmt = conn.prepare(LOAD_LOADS)?;
+        let mut rows = stmt.query([])?;
+        let mut current: Option<(String, Vec<(Ts, i64)>)> = None;
+        while let Some(r) = rows.next()? {
+            let w: String = r.get(0)?;
+            if current.as_ref().is_none_or(|c| c.0 != w) {
+                if let Some((w, d)) = current.take() {
+                    ix.loads.entry(w).or_default().merge(&d);
+                }
+                current = Some((w, Vec::new()));
+            }
+            if let Some(c) = current.as_mut() {
+                c.1.push((Ts(r.get(1)?), r.get(2)?));
+            }
+        }
+        if let Some((w, d)) = current {
+            ix.loads.entry(w).or_default().merge(&d);
+        }
+        let mut stmt = conn.prepare(LOAD_SPANS)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            ix.spans.entry(r.get(0)?).or_default().push(ZoneSpan {
+                zone: r.get(1)?,
+                start: Ts(r.get(2)?),
+                end: Ts(r.get(3)?),
+            });
+        }
+        Ok(ix)
+    }
+
+    /// Applies `f` to the zone's cell for `day` and to the citywide one.
+    fn update(&mut self, zone: &str, day: DayNum, f: impl Fn(&mut DayCell)) {
+        for key in [zone, CITY] {
+            let days = match self.zones.get_mut(key) {
+                Some(days) => days,
+                None => self.zones.entry(key.to_string()).or_default(),
+            };
+            f(days.entry(day).or_default());
+        }
+    }
+
+    /// Applies what one committed batch wrote: its ledger rows, caseload deltas and the new
+    /// spans of the workers it touched.
+    pub(crate) fn apply(
+        &mut self,
+        ledger: &[LedgerRow],
+        caseload: &CaseloadContribs,
+        workers: &BTreeMap<String, WorkerState>,
+        now: Ts,
+    ) {
+        for r in ledger {
+            let s = slot(r.indicator);
+            let start = self.cal.start_of_day(r.day);
+            let keep_row = r.day >= self.detail_from;
+            self.update(&r.zone, r.day, |cell| {
+                cell.sums[s].0 += r.num;
+                cell.sums[s].1 += r.den;
+                if r.at == start {
+                    let a = cell.at_start.get_or_insert_with(Box::default);
+                    a[s].0 += r.num;
+                    a[s].1 += r.den;
+                }
+                if keep_row {
+                    cell.rows.push(Row {
+                        at: r.at,
+                        slot: s as u8,
+                        num: r.num,
+                        den: r.den,
+                    });
+                }
+            });
+        }
+        // The map is ordered by (worker, at): each worker's deltas arrive in time order.
+        let mut deltas: Vec<(Ts, i64)> = Vec::new();
+        let mut iter = caseload.map.iter().peekable();
+        while let Some(((w, at), d)) = iter.next() {
+            deltas.push((*at, *d));
+            if iter.peek().is_none_or(|((next, _), _)| next != w) {
+                self.loads.entry(w.clone()).or_default().merge(&deltas);
+                deltas.clear();
+            }
+        }
+        for (id, w) in workers {
+            let spans: Vec<ZoneSpan> = w
+                .spans()
+                .filter(|(ch, _, _)| ch.role == Role::Cps && ch.status == WorkerStatus::Active)
+                .map(|(ch, start, end)| ZoneSpan {
+                    zone: ch.zone.clone(),
+                    start,
+                    end,
+                })
+                .collect();
+            if spans.is_empty() {
+                self.spans.remove(id);
+            } else {
+                self.spans.insert(id.clone(), spans);
+            }
+        }
+        self.advance(now);
+    }
+
+    /// Drops single rows of days that fell behind the horizon; their sums stay.
+    fn advance(&mut self, now: Ts) {
+        let want = horizon(&self.cal, self.detail_days, now);
+        if want < self.detail_from.saturating_add(DETAIL_STEP) {
+            return;
+        }
+        for days in self.zones.values_mut() {
+            for (_, cell) in days.range_mut(self.detail_from..want) {
+                cell.rows = Vec::new();
+            }
+        }
+        self.detail_from = want;
+    }
+}
+
+fn horizon(cal: &childstat_core::Calendar, detail_days: Option<u32>, now: Ts) -> DayNum {
+    match detail_days {
+        None => DayNum::MIN,
+        Some(d) => cal.day_of(now).saturating_sub(d as DayNum),
+    }
+}
+
+fn parse_slot(name: &str) -> Option<usize> {
+    Indicator::parse(name).map(slot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_steps_equal_summed_deltas() {
+        let mut w = WorkerLoad::default();
+        w.merge(&[(Ts(10), 1), (Ts(20), 1), (Ts(30), -1)]);
+        w.merge(&[(Ts(5), 2), (Ts(20), -1), (Ts(40), 3)]);
+        let expect = |t: i64| -> i64 {
+            [(5, 2), (10, 1), (20, 1), (30, -1), (20, -1), (40, 3)]
+                .iter()
+                .filter(|(a, _)| *a <= t)
+                .map(|(_, d)| d)
+                .sum()
+        };
+        for t in 0..50 {
+            assert_eq!(w.at(Ts(t)), expect(t), "at {t}");
+        }
+        // Steps that change nothing are not kept.
+        assert!(w.steps.windows(2).all(|p| p[0].1 != p[1].1));
+    }
+}
