@@ -69,7 +69,8 @@ pub fn replay(
     let mut sum = ReplaySummary::default();
     // Reading and validating run on their own thread, one batch ahead of the writer, so
     // JSON decoding overlaps the DuckDB transaction of the batch before.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+    // A rendezvous channel: at most two batches exist, the one being written and the next.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(0);
     let read = std::thread::scope(|scope| -> Result<Result<(u64, u64), ReadError>, AppError> {
         let reader = scope.spawn(|| {
             let mut r = Reader {

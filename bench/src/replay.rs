@@ -88,6 +88,9 @@ struct ReplayRun {
     db_bytes: u64,
 }
 
+/// The `storage.memory_limit` the replays run with.
+pub const MEMORY_LIMIT: &str = "512MB";
+
 fn replay_once(file: &Path, db: &Path, batch_size: Option<usize>) -> Result<ReplayRun> {
     for ext in ["", ".wal", ".deadletters.ndjson"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
@@ -99,6 +102,9 @@ fn replay_once(file: &Path, db: &Path, batch_size: Option<usize>) -> Result<Repl
         .arg("--no-progress")
         .env("CHILDSTAT__STORAGE__PATH", db)
         .env("CHILDSTAT__LOG__LEVEL", "warn")
+        // DuckDB's default cache is 80% of physical memory: a host running childstat caps
+        // it, and so does the harness, so that the memory figures mean something.
+        .env("CHILDSTAT__STORAGE__MEMORY_LIMIT", MEMORY_LIMIT)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     if let Some(b) = batch_size {
@@ -179,6 +185,7 @@ pub fn run(a: Args<'_>) -> Result<()> {
             "events": a.events,
             "file_bytes": file_bytes,
             "batch_size": a.batch_size,
+            "memory_limit": MEMORY_LIMIT,
             "wc_l_lines_per_sec": summary(&floor),
             "childstat_events_per_sec": summary(&ours),
             "ratio_to_wc_l": summary(&ratio),

@@ -213,13 +213,15 @@ fn scenarios(all: &Value) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 md,
-                "## {title}\n\n`childstat replay` of {} events ({:.0} MB of NDJSON) into a fresh DuckDB file, \
-                 beside `wc -l` on the same file (the I/O floor), in each run.\n\n\
+                "## {title}\n\n`childstat replay` of {} events ({:.0} MB of NDJSON) into a fresh DuckDB file \
+                 (`storage.memory_limit = \"{}\"`), beside `wc -l` on the same file (the I/O floor), \
+                 in each run.\n\n\
                  | | median | spread |\n|---|---|---|\n\
                  | `wc -l`, lines/s | {} | {} |\n| childstat replay, events/s | {} | {} |\n\
                  | ratio to `wc -l` | {} | {} |\n| peak RSS of the replay, MB | {} | {} |\n| DuckDB file, MB | {} | {} |\n\n\
                  Resident memory, highest in each quarter of the file, MB, per run: {}.\n",
                 s["events"], f(&s["file_bytes"]) / 1e6,
+                s["memory_limit"].as_str().unwrap_or("unset"),
                 num(m(s, "wc_l_lines_per_sec")), num(f(&s["wc_l_lines_per_sec"]["spread"])),
                 num(m(s, "childstat_events_per_sec")), num(f(&s["childstat_events_per_sec"]["spread"])),
                 num(m(s, "ratio_to_wc_l")), num(f(&s["ratio_to_wc_l"]["spread"])),
