@@ -47,6 +47,10 @@ pub async fn refresh_indicator_gauges(
 
 pub fn refresh_once(pool: &ReadPool, zone_set: &ZoneSet, m: &Metrics) -> Result<(), AppError> {
     let now = Ts::now();
+    if let Some(bytes) = pool.serving_index_bytes() {
+        m.serving_index_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    }
     let zones: Vec<Option<String>> = std::iter::once(None)
         .chain(zone_set.codes().map(|c| Some(c.to_string())))
         .collect();

@@ -95,6 +95,11 @@ impl ReadPool {
             .map(|ix| ix.read().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// Heap bytes of the serving index, if the pool has one.
+    pub fn serving_index_bytes(&self) -> Option<usize> {
+        self.serving().map(|ix| ix.approx_bytes())
+    }
+
     pub(crate) fn threshold(&self) -> i64 {
         i64::from(self.settings.caseload_threshold)
     }

@@ -308,6 +308,38 @@ impl ServingIndex {
         self.advance(now);
     }
 
+    /// Heap bytes the index holds (cells, rows, load steps and spans), without allocator
+    /// overhead.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let cells: usize = self
+            .zones
+            .values()
+            .flat_map(|days| days.values())
+            .map(|c| {
+                size_of::<(DayNum, DayCell)>()
+                    + c.at_start.as_ref().map_or(0, |_| size_of::<Sums>())
+                    + c.rows.capacity() * size_of::<Row>()
+            })
+            .sum();
+        let loads: usize = self
+            .loads
+            .iter()
+            .map(|(w, l)| w.len() + size_of::<WorkerLoad>() + l.steps.capacity() * 16)
+            .sum();
+        let spans: usize = self
+            .spans
+            .iter()
+            .map(|(w, s)| {
+                w.len()
+                    + s.iter()
+                        .map(|z| size_of::<ZoneSpan>() + z.zone.len())
+                        .sum::<usize>()
+            })
+            .sum();
+        cells + loads + spans
+    }
+
     /// Drops single rows of days that fell behind the horizon; their sums stay.
     fn advance(&mut self, now: Ts) {
         let want = horizon(&self.cal, self.detail_days, now);

@@ -1,14 +1,14 @@
-//! End-to-end ingest throughput beside its physical limit: a topic of simulator events on the
-//! embedded broker, read by a bare rdkafka consumer that discards every message, and by
-//! childstat until every event is committed to DuckDB. Both run in the same process, one
-//! after the other, in every run.
+//! End-to-end ingest throughput beside its physical limit: simulator events on the embedded
+//! broker, read by a bare rdkafka consumer that discards every message, and by childstat
+//! until every event is committed to DuckDB. Both read the same events from topics of their
+//! own, one after the other, in every run, fed at most `MAX_AHEAD` messages ahead of them.
 
 use crate::sys::{machine, peak_rss_bytes, save, summary};
 use anyhow::{anyhow, bail, Context, Result};
 use childstat::pipeline::{Pipeline, StartOptions};
 use childstat_config::Config;
 use childstat_core::{Dur, Ts};
-use childstat_ingest::{high_watermarks, EmbeddedBroker};
+use childstat_ingest::EmbeddedBroker;
 use childstat_sim::{SimConfig, Simulator};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -16,7 +16,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 pub const TOPIC: &str = "bench.events";
@@ -45,27 +45,41 @@ pub fn simulator(seed: u64, years: i64, dup: f64, invalid: f64) -> Result<Simula
     .map_err(|e| anyhow!("simulator: {e}"))
 }
 
-/// Produces `n` simulator messages, keyed as the case system would (by investigation), and
-/// waits for every acknowledgement. Returns the bytes produced.
-pub fn prefill(brokers: &str, topic: &str, sim: &mut Simulator, n: u64) -> Result<u64> {
+/// The embedded broker (librdkafka's mock cluster) keeps at most 5 MB or 100,000 message
+/// sets per partition and drops the oldest beyond that, so a topic cannot hold millions of
+/// events at once. The feeder produces the same events for every consumer but stays at most
+/// this many messages ahead of what the consumer has read (about 2.5 MB a partition).
+const MAX_AHEAD: u64 = 60_000;
+
+/// Feeds `messages` to `topic`, never more than [`MAX_AHEAD`] beyond `progress`, until all
+/// are acknowledged or `stop` is set.
+fn feed(
+    brokers: &str,
+    topic: &str,
+    messages: &[(String, Vec<u8>)],
+    progress: &AtomicU64,
+    stop: &AtomicBool,
+) -> Result<()> {
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
-        .set("linger.ms", "20")
+        .set("linger.ms", "5")
         .set("batch.num.messages", "10000")
         .set("queue.buffering.max.messages", "500000")
-        .set("queue.buffering.max.kbytes", "1048576")
         .create()?;
-    let mut bytes = 0u64;
-    for _ in 0..n {
-        let m = sim.next_message();
-        bytes += m.payload().len() as u64;
-        let mut rec = BaseRecord::to(topic).key(m.key()).payload(m.payload());
+    for (i, (key, payload)) in messages.iter().enumerate() {
+        while i as u64 >= progress.load(Ordering::Acquire) + MAX_AHEAD {
+            if stop.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            producer.poll(Duration::from_millis(1));
+        }
+        let mut rec = BaseRecord::to(topic).key(key).payload(payload);
         loop {
             match producer.send(rec) {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
                     rec = r;
-                    producer.poll(Duration::from_millis(5));
+                    producer.poll(Duration::from_millis(1));
                 }
                 Err((e, _)) => return Err(e.into()),
             }
@@ -74,13 +88,49 @@ pub fn prefill(brokers: &str, topic: &str, sim: &mut Simulator, n: u64) -> Resul
     }
     producer
         .flush(Duration::from_secs(300))
-        .context("waiting for the prefill to be acknowledged")?;
-    Ok(bytes)
+        .context("waiting for the feed to be acknowledged")?;
+    Ok(())
+}
+
+/// Runs `consume` (which reports how many messages it has read through `progress`) beside a
+/// feeder of `messages` on a fresh topic; returns the seconds from the first send to the
+/// end of `consume`.
+fn fed<F>(
+    broker: &EmbeddedBroker,
+    topic: &str,
+    messages: &[(String, Vec<u8>)],
+    partitions: i32,
+    consume: F,
+) -> Result<f64>
+where
+    F: FnOnce(&AtomicU64) -> Result<()>,
+{
+    broker.create_topic(topic, partitions)?;
+    let brokers = broker.bootstrap_servers();
+    let progress = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let started = Instant::now();
+        let feeder = scope.spawn(|| feed(&brokers, topic, messages, &progress, &stop));
+        let consumed = consume(&progress);
+        stop.store(true, Ordering::Release);
+        let secs = started.elapsed().as_secs_f64();
+        feeder
+            .join()
+            .map_err(|_| anyhow!("the feeder thread panicked"))??;
+        consumed.map(|()| secs)
+    })
 }
 
 /// The limit: read every message of `topic` from the start with a plain consumer, touch each
 /// payload, and discard it.
-fn bare_consumer(brokers: &str, total: u64, group: &str) -> Result<f64> {
+fn bare_consumer(
+    brokers: &str,
+    topic: &str,
+    total: u64,
+    group: &str,
+    progress: &AtomicU64,
+) -> Result<()> {
     let started = Instant::now();
     let c: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
@@ -89,7 +139,7 @@ fn bare_consumer(brokers: &str, total: u64, group: &str) -> Result<f64> {
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "false")
         .create()?;
-    c.subscribe(&[TOPIC])?;
+    c.subscribe(&[topic])?;
     let mut seen = 0u64;
     let mut sum = 0u64;
     while seen < total {
@@ -97,33 +147,38 @@ fn bare_consumer(brokers: &str, total: u64, group: &str) -> Result<f64> {
             Some(Ok(m)) => {
                 seen += 1;
                 sum = sum.wrapping_add(m.payload().map_or(0, |p| p.len() as u64));
+                if seen % 1024 == 0 {
+                    progress.store(seen, Ordering::Release);
+                }
             }
             Some(Err(e)) => eprintln!("  bare consumer: {e}"),
             None if started.elapsed() > Duration::from_secs(600) => {
                 bail!("bare consumer saw {seen} of {total} messages in 10 minutes")
             }
-            None => {}
+            None => progress.store(seen, Ordering::Release),
         }
     }
     std::hint::black_box(sum);
-    Ok(started.elapsed().as_secs_f64())
+    Ok(())
 }
 
 /// childstat from start until every partition's committed offset reaches its high watermark.
 async fn childstat_run(
     brokers: &str,
-    broker: Arc<EmbeddedBroker>,
+    topic: &str,
+    total: u64,
     db: &Path,
     group: &str,
     batch_size: Option<usize>,
     timeout: Duration,
-) -> Result<f64> {
+    progress: &AtomicU64,
+) -> Result<()> {
     for ext in ["", ".wal", ".deadletters.ndjson"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
     let mut cfg = Config::embedded_defaults();
     cfg.kafka.brokers = brokers.to_string();
-    cfg.kafka.topic = TOPIC.into();
+    cfg.kafka.topic = topic.into();
     cfg.kafka.dlq_topic = Some(DLQ.into());
     cfg.kafka.group_id = group.into();
     if let Some(b) = batch_size {
@@ -131,64 +186,81 @@ async fn childstat_run(
     }
     cfg.storage.path = db.to_path_buf();
     cfg.http.bind = "127.0.0.1:0".parse()?;
-    let high = high_watermarks(brokers, TOPIC, Duration::from_secs(10))?;
     let started = Instant::now();
     let p = Pipeline::start(
         &cfg,
-        Some((brokers.to_string(), Some(broker))),
+        Some((brokers.to_string(), None)),
         StartOptions::default(),
     )
     .await
     .map_err(|e| anyhow!("pipeline: {e}"))?;
+    // Offsets start at 0 on a fresh topic, so the committed next offsets sum to the events
+    // committed.
     loop {
-        let stored = p.pool.stored_offsets(TOPIC)?;
-        if high
-            .iter()
-            .all(|(part, h)| *h == 0 || stored.get(part) == Some(h))
-        {
+        let stored = p.pool.stored_offsets(topic)?;
+        let committed = stored.values().map(|o| *o as u64).sum::<u64>();
+        progress.store(committed, Ordering::Release);
+        if committed >= total {
             break;
         }
         if started.elapsed() > timeout {
             p.shutdown.cancel();
-            bail!("childstat not caught up after {timeout:?}: high {high:?}, committed {stored:?}");
+            bail!("childstat not caught up after {timeout:?}: committed {committed} of {total}");
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let secs = started.elapsed().as_secs_f64();
     p.shutdown.cancel();
     p.wait()
         .await
         .map_err(|e| anyhow!("pipeline stopped with: {e}"))?;
-    Ok(secs)
+    Ok(())
 }
 
 pub fn run(a: Args<'_>) -> Result<()> {
     std::fs::create_dir_all(a.work)?;
-    let broker = Arc::new(EmbeddedBroker::start(&[TOPIC, DLQ], a.partitions)?);
+    let broker = EmbeddedBroker::start(&[DLQ], a.partitions)?;
     let brokers = broker.bootstrap_servers();
     let mut sim = simulator(11, 5, 0.01, 0.005)?;
-    let t = Instant::now();
-    let bytes = prefill(&brokers, TOPIC, &mut sim, a.events)?;
+    let messages: Vec<(String, Vec<u8>)> = (0..a.events)
+        .map(|_| {
+            let m = sim.next_message();
+            (m.key().to_string(), m.payload().to_vec())
+        })
+        .collect();
+    let bytes: u64 = messages.iter().map(|m| m.1.len() as u64).sum();
     eprintln!(
-        "prefilled {} messages ({:.0} bytes each) on {} partitions in {:.1} s",
+        "generated {} messages ({:.0} bytes each), fed to {} partitions at most {MAX_AHEAD} ahead",
         a.events,
         bytes as f64 / a.events as f64,
         a.partitions,
-        t.elapsed().as_secs_f64()
     );
     let rt = tokio::runtime::Runtime::new()?;
     let (mut bare, mut ours, mut ratio) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..a.runs {
-        let b = bare_consumer(&brokers, a.events, &format!("bench-bare-{run}"))?;
+        let topic = format!("{TOPIC}.{run}.bare");
+        let b = fed(&broker, &topic, &messages, a.partitions, |progress| {
+            bare_consumer(
+                &brokers,
+                &topic,
+                a.events,
+                &format!("bench-bare-{run}"),
+                progress,
+            )
+        })?;
         let db = a.work.join(format!("ingest-{run}.duckdb"));
-        let c = rt.block_on(childstat_run(
-            &brokers,
-            broker.clone(),
-            &db,
-            &format!("bench-childstat-{run}"),
-            a.batch_size,
-            Duration::from_secs(3600),
-        ))?;
+        let topic = format!("{TOPIC}.{run}.childstat");
+        let c = fed(&broker, &topic, &messages, a.partitions, |progress| {
+            rt.block_on(childstat_run(
+                &brokers,
+                &topic,
+                a.events,
+                &db,
+                &format!("bench-childstat-{run}"),
+                a.batch_size,
+                Duration::from_secs(3600),
+                progress,
+            ))
+        })?;
         let (b_rate, c_rate) = (a.events as f64 / b, a.events as f64 / c);
         eprintln!(
             "run {}: bare consumer {b_rate:.0} events/s, childstat {c_rate:.0} events/s, ratio {:.3}",
@@ -210,6 +282,7 @@ pub fn run(a: Args<'_>) -> Result<()> {
             "machine": machine(),
             "events": a.events,
             "partitions": a.partitions,
+            "max_ahead": MAX_AHEAD,
             "payload_bytes_avg": bytes as f64 / a.events as f64,
             "duplicate_fraction": 0.01,
             "invalid_fraction": 0.005,

@@ -201,6 +201,7 @@ pub fn run(
         "sql_only": sql_only,
         "serving_index_load_ms": index_load_ms,
         "serving_index_rss_bytes": index_rss_bytes,
+        "serving_index_bytes": pool.serving_index_bytes().unwrap_or(0),
         "targets": {"current_p99_ms": 5.0, "history_1y_daily_p99_ms": 20.0},
     });
     save(out, "queries", result)

@@ -89,7 +89,7 @@ struct ReplayRun {
 }
 
 /// The `storage.memory_limit` the replays run with.
-pub const MEMORY_LIMIT: &str = "512MB";
+pub const MEMORY_LIMIT: &str = "2GB";
 
 fn replay_once(file: &Path, db: &Path, batch_size: Option<usize>) -> Result<ReplayRun> {
     for ext in ["", ".wal", ".deadletters.ndjson"] {

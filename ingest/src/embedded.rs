@@ -1,5 +1,9 @@
 //! The embedded Kafka-protocol broker: librdkafka's mock cluster, in-process, on loopback.
 //! Any Kafka client (kcat included) can produce to its bootstrap address.
+//!
+//! It is for demos and tests, not a store: it keeps at most 5 MB (or 100,000 message sets) per
+//! partition, dropping the oldest beyond that (a constant in librdkafka), and nothing survives
+//! the process. A reader more than about 20,000 events behind on a partition loses events.
 
 use crate::error::IngestError;
 use rdkafka::mocking::MockCluster;

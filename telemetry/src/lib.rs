@@ -32,6 +32,7 @@ pub mod names {
     pub const INDICATOR_NUMERATOR: &str = "childstat_indicator_numerator";
     pub const INDICATOR_DENOMINATOR: &str = "childstat_indicator_denominator";
     pub const BROKER_UP: &str = "childstat_broker_up";
+    pub const SERVING_INDEX_BYTES: &str = "childstat_serving_index_bytes";
     pub const ALERT_FIRING: &str = "childstat_alert_firing";
     pub const ALERT_PENDING: &str = "childstat_alert_pending";
 }
@@ -65,6 +66,7 @@ pub struct Metrics {
     pub indicator_numerator: IntGaugeVec,
     pub indicator_denominator: IntGaugeVec,
     pub broker_up: IntGauge,
+    pub serving_index_bytes: IntGauge,
     pub alert_firing: IntGaugeVec,
     pub alert_pending: IntGaugeVec,
 }
@@ -111,11 +113,12 @@ impl Metrics {
             http_requests: counter_vec(HTTP_REQUESTS, "HTTP requests by route template and status code.", &["route", "status"]),
             http_request_seconds: reg(&r, HistogramVec::new(HistogramOpts::new(HTTP_REQUEST_SECONDS, "HTTP request latency by route template.").buckets(prometheus::exponential_buckets(0.0005, 2.0, 14).expect("valid buckets")), &["route"]).expect("valid metric")),
             api_cache_hits: counter(API_CACHE_HITS, "Aggregate reads answered from the response cache (same commit generation and clock tick)."),
-            api_cache_misses: counter(API_CACHE_MISSES, "Aggregate reads computed from DuckDB because no cached answer was current."),
+            api_cache_misses: counter(API_CACHE_MISSES, "Aggregate reads computed because no cached answer was current."),
             indicator: reg(&r, GaugeVec::new(Opts::new(INDICATOR, "Current indicator value by zone and rolling window; absent when the rate is undefined."), &["zone", "indicator", "window"]).expect("valid metric")),
             indicator_numerator: gauge_vec(INDICATOR_NUMERATOR, "Current indicator numerator by zone and rolling window.", &["zone", "indicator", "window"]),
             indicator_denominator: gauge_vec(INDICATOR_DENOMINATOR, "Current indicator denominator by zone and rolling window (rates only).", &["zone", "indicator", "window"]),
             broker_up: reg(&r, IntGauge::new(BROKER_UP, "1 when the Kafka broker answered the last metadata request.").expect("valid metric")),
+            serving_index_bytes: reg(&r, IntGauge::new(SERVING_INDEX_BYTES, "Heap bytes of the in-memory serving index that answers current values and histories.").expect("valid metric")),
             alert_firing: gauge_vec(ALERT_FIRING, "1 while a compliance alert fires for the zone (its threshold breached for its `for`), else 0.", &["zone", "alert"]),
             alert_pending: gauge_vec(ALERT_PENDING, "1 while a zone breaches a compliance alert's threshold but not yet for its `for`, else 0.", &["zone", "alert"]),
             registry: r,
