@@ -147,7 +147,7 @@ fn bare_consumer(
             Some(Ok(m)) => {
                 seen += 1;
                 sum = sum.wrapping_add(m.payload().map_or(0, |p| p.len() as u64));
-                if seen % 1024 == 0 {
+                if seen.is_multiple_of(1024) {
                     progress.store(seen, Ordering::Release);
                 }
             }
@@ -163,16 +163,25 @@ fn bare_consumer(
 }
 
 /// childstat from start until every partition's committed offset reaches its high watermark.
-async fn childstat_run(
-    brokers: &str,
-    topic: &str,
+/// Where one childstat run reads from and writes to.
+struct RunTarget<'a> {
+    brokers: &'a str,
+    topic: &'a str,
     total: u64,
-    db: &Path,
-    group: &str,
+    db: &'a Path,
+    group: &'a str,
     batch_size: Option<usize>,
-    timeout: Duration,
-    progress: &AtomicU64,
-) -> Result<()> {
+}
+
+async fn childstat_run(t: RunTarget<'_>, timeout: Duration, progress: &AtomicU64) -> Result<()> {
+    let RunTarget {
+        brokers,
+        topic,
+        total,
+        db,
+        group,
+        batch_size,
+    } = t;
     for ext in ["", ".wal", ".deadletters.ndjson"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
@@ -250,16 +259,16 @@ pub fn run(a: Args<'_>) -> Result<()> {
         let db = a.work.join(format!("ingest-{run}.duckdb"));
         let topic = format!("{TOPIC}.{run}.childstat");
         let c = fed(&broker, &topic, &messages, a.partitions, |progress| {
-            rt.block_on(childstat_run(
-                &brokers,
-                &topic,
-                a.events,
-                &db,
-                &format!("bench-childstat-{run}"),
-                a.batch_size,
-                Duration::from_secs(3600),
-                progress,
-            ))
+            let group = format!("bench-childstat-{run}");
+            let target = RunTarget {
+                brokers: &brokers,
+                topic: &topic,
+                total: a.events,
+                db: &db,
+                group: &group,
+                batch_size: a.batch_size,
+            };
+            rt.block_on(childstat_run(target, Duration::from_secs(3600), progress))
         })?;
         let (b_rate, c_rate) = (a.events as f64 / b, a.events as f64 / c);
         eprintln!(
