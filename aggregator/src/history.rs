@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::reader::ReadPool;
 use childstat_core::calendar::day_num;
 use childstat_core::indicator::{Kind, Value};
-use childstat_core::{DayNum, Indicator, IndicatorValue, Step, Ts};
+use childstat_core::{Calendar, DayNum, Indicator, IndicatorValue, Step, Ts};
 use chrono::NaiveDate;
 use duckdb::params;
 use std::collections::HashMap;
@@ -21,6 +21,59 @@ const LEDGER_INSTANTS: &str = include_str!("../sql/history_ledger_instants.sql")
 pub struct HistoryPoint {
     pub bucket_start: NaiveDate,
     pub value: IndicatorValue,
+}
+
+/// Which days a flow history reads: whole days `[whole.0, whole.1)` from the day sums, and,
+/// for deadline-based members (which exist only once due), `as_of`'s own day cut at `as_of`.
+pub(crate) struct FlowDays {
+    pub whole: (DayNum, DayNum),
+    pub partial: Option<DayNum>,
+}
+
+pub(crate) fn flow_days(
+    cal: &Calendar,
+    ind: Indicator,
+    first: NaiveDate,
+    last: NaiveDate,
+    as_of: Ts,
+) -> FlowDays {
+    let (d0, d1) = (day_num(first), day_num(last));
+    let d_asof = cal.day_of(as_of);
+    if ind.is_due_based() {
+        FlowDays {
+            whole: (d0, d1.min(d_asof)),
+            partial: (d0 <= d_asof && d_asof < d1).then_some(d_asof),
+        }
+    } else {
+        FlowDays {
+            whole: (d0, d1),
+            partial: None,
+        }
+    }
+}
+
+/// Per-day sums added into the buckets that start at `starts`.
+pub(crate) fn bucket_sums(
+    starts: &[NaiveDate],
+    per_day: impl IntoIterator<Item = (DayNum, (i64, i64))>,
+) -> Vec<(i64, i64)> {
+    let start_days: Vec<DayNum> = starts.iter().map(|d| day_num(*d)).collect();
+    let mut sums = vec![(0i64, 0i64); starts.len()];
+    for (day, (n, d)) in per_day {
+        let i = start_days.partition_point(|s| *s <= day);
+        if let Some(slot) = i.checked_sub(1).and_then(|i| sums.get_mut(i)) {
+            slot.0 += n;
+            slot.1 += d;
+        }
+    }
+    sums
+}
+
+/// Where each bucket's point-in-time value is taken: its end, or `as_of` when that is earlier.
+pub(crate) fn evaluations(cal: &Calendar, ends: &[NaiveDate], as_of: Ts) -> Vec<Ts> {
+    ends.iter()
+        .map(|e| cal.start_of_date(*e).min(as_of))
+        .collect()
 }
 
 impl ReadPool {
@@ -48,10 +101,7 @@ impl ReadPool {
         match (ind.kind(), ind.value()) {
             (Kind::Flow, _) => self.flow_history(zone, ind, &starts, &ends, as_of),
             (Kind::PointInTime, Value::Caseload) => {
-                let instants: Vec<Ts> = ends
-                    .iter()
-                    .map(|e| cal.start_of_date(*e).min(as_of))
-                    .collect();
+                let instants = evaluations(&cal, &ends, as_of);
                 let loads = crate::caseload_read::caseloads_on(
                     &self.get(),
                     self.settings(),
@@ -85,15 +135,8 @@ impl ReadPool {
         let (Some(first), Some(last)) = (starts.first(), ends.last()) else {
             return Ok(Vec::new());
         };
-        let (d0, d1) = (day_num(*first), day_num(*last));
-        let d_asof = cal.day_of(as_of);
-        // Deadline members exist only once due: no day after as_of's, and as_of's own day
-        // only up to as_of, from the ledger.
-        let day_end = if ind.is_due_based() {
-            d1.min(d_asof)
-        } else {
-            d1
-        };
+        let days = flow_days(&cal, ind, *first, *last, as_of);
+        let (d0, day_end) = days.whole;
         let conn = self.get();
         let mut per_day: HashMap<DayNum, (i64, i64)> = HashMap::new();
         let mut stmt = conn.prepare_cached(HISTORY_DAYS)?;
@@ -101,23 +144,15 @@ impl ReadPool {
         while let Some(r) = rows.next()? {
             per_day.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
         }
-        if ind.is_due_based() && d0 <= d_asof && d_asof < d1 {
+        if let Some(day) = days.partial {
             let mut stmt = conn.prepare_cached(LEDGER_RANGE)?;
             let part: (i64, i64) = stmt.query_row(
-                params![ind.name(), zone, cal.start_of_day(d_asof).0, as_of.0],
+                params![ind.name(), zone, cal.start_of_day(day).0, as_of.0],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            per_day.insert(d_asof, part);
+            per_day.insert(day, part);
         }
-        let start_days: Vec<DayNum> = starts.iter().map(|d| day_num(*d)).collect();
-        let mut sums = vec![(0i64, 0i64); starts.len()];
-        for (day, (n, d)) in per_day {
-            let i = start_days.partition_point(|s| *s <= day);
-            if let Some(slot) = i.checked_sub(1).and_then(|i| sums.get_mut(i)) {
-                slot.0 += n;
-                slot.1 += d;
-            }
-        }
+        let sums = bucket_sums(starts, per_day);
         Ok(starts
             .iter()
             .zip(sums)
@@ -137,10 +172,7 @@ impl ReadPool {
         as_of: Ts,
     ) -> Result<Vec<HistoryPoint>> {
         let cal = self.settings().calendar;
-        let evals: Vec<Ts> = ends
-            .iter()
-            .map(|e| cal.start_of_date(*e).min(as_of))
-            .collect();
+        let evals = evaluations(&cal, ends, as_of);
         let Some(max_day) = evals.iter().map(|t| cal.day_of(*t)).max() else {
             return Ok(Vec::new());
         };

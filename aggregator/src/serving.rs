@@ -257,9 +257,14 @@ impl ServingIndex {
         workers: &BTreeMap<String, WorkerState>,
         now: Ts,
     ) {
+        // A batch's rows fall on few days: one time-zone conversion per day, not per row.
+        let mut day_starts: HashMap<DayNum, Ts> = HashMap::new();
         for r in ledger {
             let s = slot(r.indicator);
-            let start = self.cal.start_of_day(r.day);
+            let cal = self.cal;
+            let start = *day_starts
+                .entry(r.day)
+                .or_insert_with(|| cal.start_of_day(r.day));
             let keep_row = r.day >= self.detail_from;
             self.update(&r.zone, r.day, |cell| {
                 cell.sums[s].0 += r.num;

@@ -2,9 +2,8 @@
 //! `history.rs` and `caseload_read.rs` statement for statement, and returns `None` where it
 //! would need ledger rows older than the index keeps.
 
-use crate::history::HistoryPoint;
+use crate::history::{bucket_sums, evaluations, flow_days, HistoryPoint};
 use crate::serving::{slot, DayCell, ServingIndex, Sums, CITY, N};
-use childstat_core::calendar::day_num;
 use childstat_core::indicator::{Kind, Value};
 use childstat_core::{Caseload, DayNum, Dur, Indicator, IndicatorValue, Ts};
 use chrono::NaiveDate;
@@ -108,7 +107,7 @@ impl ServingIndex {
         let values: Vec<IndicatorValue> = match (ind.kind(), ind.value()) {
             (Kind::Flow, _) => self.flow_history(zone, ind, starts, ends, as_of)?,
             (Kind::PointInTime, Value::Caseload) => {
-                let instants = self.evaluations(ends, as_of);
+                let instants = evaluations(&self.cal, ends, as_of);
                 self.caseloads(zone, &instants, threshold)
                     .into_iter()
                     .map(|c| {
@@ -131,12 +130,6 @@ impl ServingIndex {
         )
     }
 
-    fn evaluations(&self, ends: &[NaiveDate], as_of: Ts) -> Vec<Ts> {
-        ends.iter()
-            .map(|e| self.cal.start_of_date(*e).min(as_of))
-            .collect()
-    }
-
     fn flow_history(
         &self,
         zone: Option<&str>,
@@ -149,40 +142,23 @@ impl ServingIndex {
             return Some(Vec::new());
         };
         let s = slot(ind);
-        let (d0, d1) = (day_num(*first), day_num(*last));
-        let d_asof = self.cal.day_of(as_of);
-        let day_end = if ind.is_due_based() {
-            d1.min(d_asof)
-        } else {
-            d1
-        };
-        let partial_day = ind.is_due_based() && d0 <= d_asof && d_asof < d1;
-        if partial_day && d_asof < self.detail_from {
+        let days = flow_days(&self.cal, ind, *first, *last, as_of);
+        let (d0, day_end) = days.whole;
+        if days.partial.is_some_and(|d| d < self.detail_from) {
             return None;
         }
-        let start_days: Vec<DayNum> = starts.iter().map(|d| day_num(*d)).collect();
-        let mut sums = vec![(0i64, 0i64); starts.len()];
-        let mut put = |day: DayNum, n: i64, d: i64| {
-            let i = start_days.partition_point(|s| *s <= day);
-            if let Some(slot) = i.checked_sub(1).and_then(|i| sums.get_mut(i)) {
-                slot.0 += n;
-                slot.1 += d;
-            }
-        };
-        for days in self.days_of(zone) {
+        let mut per_day: Vec<(DayNum, (i64, i64))> = Vec::new();
+        for cells in self.days_of(zone) {
             if d0 < day_end {
-                for (day, c) in days.range(d0..day_end) {
-                    put(*day, c.sums[s].0, c.sums[s].1);
-                }
+                per_day.extend(cells.range(d0..day_end).map(|(d, c)| (*d, c.sums[s])));
             }
-            if partial_day {
-                if let Some(c) = days.get(&d_asof) {
-                    let mut part: Sums = [(0, 0); N];
-                    add_rows(&mut part, c, |rs, at| rs == s && at <= as_of);
-                    put(d_asof, part[s].0, part[s].1);
-                }
+            if let Some(c) = days.partial.and_then(|d| cells.get(&d).map(|c| (d, c))) {
+                let mut part: Sums = [(0, 0); N];
+                add_rows(&mut part, c.1, |rs, at| rs == s && at <= as_of);
+                per_day.push((c.0, part[s]));
             }
         }
+        let sums = bucket_sums(starts, per_day);
         Some(
             sums.into_iter()
                 .map(|(n, d)| IndicatorValue::from_sums(ind, n, d))
@@ -198,7 +174,7 @@ impl ServingIndex {
         as_of: Ts,
     ) -> Option<Vec<IndicatorValue>> {
         let s = slot(ind);
-        let evals = self.evaluations(ends, as_of);
+        let evals = evaluations(&self.cal, ends, as_of);
         let days: Vec<(DayNum, bool)> = evals
             .iter()
             .map(|t| {
