@@ -12,6 +12,7 @@ pub mod replay;
 pub mod scheduler;
 pub mod settings;
 pub mod simulate;
+pub mod store_thread;
 pub mod token;
 pub mod writer;
 

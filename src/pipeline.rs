@@ -92,8 +92,16 @@ impl Pipeline {
             lookup_pool.stored_offsets(topic).map_err(|e| e.to_string())
         });
         let zones = Arc::new(cfg.zone_set());
+        let mut ingest_cfg = ingest_settings(cfg, &brokers);
+        if embedded.is_some() {
+            ingest_cfg.consumer_defaults.extend(
+                childstat_ingest::EMBEDDED_CONSUMER_PROPERTIES
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), (*v).to_string())),
+            );
+        }
         let ingest = Arc::new(Ingest::new(
-            ingest_settings(cfg, &brokers),
+            ingest_cfg,
             zones.clone(),
             lookup,
             metrics.clone(),
@@ -114,6 +122,7 @@ impl Pipeline {
         let (batch_tx, batch_rx) = mpsc::channel(2);
         let (commit_tx, commit_rx) = mpsc::channel(64);
         let (command_tx, command_rx) = mpsc::channel(4);
+        let writer_ready = Arc::new(tokio::sync::Notify::new());
 
         let writer = WriterTask {
             store,
@@ -121,6 +130,7 @@ impl Pipeline {
             commands: command_rx,
             zones: zones.codes().map(str::to_string).collect(),
             committed: Some(commit_tx),
+            ready: writer_ready.clone(),
             metrics: metrics.clone(),
             health: health.clone(),
             orphan_ttl: cfg.kafka.orphan_ttl_dur(),
@@ -134,7 +144,7 @@ impl Pipeline {
         tasks.spawn(async move {
             (
                 "ingest",
-                ing.run(batch_tx, commit_rx, sd)
+                ing.run(batch_tx, commit_rx, writer_ready, sd)
                     .await
                     .map_err(AppError::from),
             )

@@ -37,5 +37,6 @@ pub fn ingest_settings(cfg: &Config, brokers: &str) -> IngestSettings {
         batch_linger: cfg.kafka.batch_linger,
         limits: decode_limits(cfg),
         properties: cfg.kafka.properties.clone(),
+        consumer_defaults: Default::default(),
     }
 }

@@ -1,6 +1,7 @@
 //! The writer task: owns the `Store` (the only write connection) and commits batches.
 
 use crate::error::AppError;
+use crate::store_thread::{StoreThread, WRITER_NICENESS};
 use childstat_aggregator::{BatchOutcome, CrashPoint, IsoWeek, SnapshotInfo, Store, LATE_BUCKETS};
 use childstat_api::Health;
 use childstat_core::{Batch, Dur, Ts};
@@ -8,7 +9,7 @@ use childstat_ingest::Committed;
 use childstat_telemetry::Metrics;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 
 /// A test hook: abandon batch number `batch` (1-based, counted in this process) at `point`,
@@ -34,6 +35,8 @@ pub struct WriterTask {
     pub commands: mpsc::Receiver<WriterCommand>,
     pub zones: Vec<String>,
     pub committed: Option<mpsc::Sender<Committed>>,
+    /// Told after each batch when no other is queued: ingest hands over what it gathered.
+    pub ready: Arc<Notify>,
     pub metrics: Metrics,
     pub health: Arc<Health>,
     pub orphan_ttl: Dur,
@@ -48,7 +51,7 @@ impl WriterTask {
         report.tick().await;
         let (mut window_msgs, mut window_start) = (0u64, Instant::now());
         let mut seen = 0u64;
-        let mut store = Some(self.store);
+        let store = StoreThread::start(self.store, WRITER_NICENESS)?;
         loop {
             tokio::select! {
                 biased;
@@ -57,20 +60,19 @@ impl WriterTask {
                     let Some(batch) = b else { return Ok(()) };
                     seen += 1;
                     let crash = self.crash.filter(|c| c.batch == seen).map(|c| c.point);
-                    let mut s = store.take().ok_or_else(|| AppError::Invalid("writer lost its store".into()))?;
                     let started = Instant::now();
-                    let (s, result, batch) = tokio::task::spawn_blocking(move || {
-                        let now = Ts::now();
-                        let r = match crash {
-                            Some(p) => s.apply_batch_crashing(&batch, now, p),
-                            None => s.apply_batch(&batch, now),
-                        };
-                        (s, r, batch)
-                    })
-                    .await
-                    .map_err(|e| AppError::TaskFailed { task: "writer", reason: e.to_string() })?;
-                    store = Some(s);
-                    let outcome = result?;
+                    let (result, batch) = store
+                        .run(move |s| {
+                            let r = s.apply_batch_deferring_index(&batch, Ts::now(), crash);
+                            (r, batch)
+                        })
+                        .await?;
+                    let (outcome, update) = result?;
+                    // On a thread of normal priority: readers wait on the index lock while
+                    // it is applied (see `store_thread.rs`).
+                    tokio::task::spawn_blocking(move || update.apply())
+                        .await
+                        .map_err(|e| AppError::TaskFailed { task: "writer", reason: e.to_string() })?;
                     self.metrics.batch_commit_seconds.observe(started.elapsed().as_secs_f64());
                     record(&self.metrics, &outcome, &self.health);
                     window_msgs += outcome.messages;
@@ -78,18 +80,16 @@ impl WriterTask {
                         // The consumer may be gone during shutdown; mirroring is informational.
                         let _ = tx.try_send(batch.next_offsets.clone());
                     }
+                    if self.batches.is_empty() {
+                        self.ready.notify_one();
+                    }
                 }
                 Some(cmd) = self.commands.recv() => {
                     let WriterCommand::Snapshot { week, force, reply } = cmd;
-                    let mut s = store.take().ok_or_else(|| AppError::Invalid("writer lost its store".into()))?;
                     let zones = self.zones.clone();
-                    let (s, r) = tokio::task::spawn_blocking(move || {
-                        let r = s.take_snapshot(week, &zones, Ts::now(), force);
-                        (s, r)
-                    })
-                    .await
-                    .map_err(|e| AppError::TaskFailed { task: "writer", reason: e.to_string() })?;
-                    store = Some(s);
+                    let r = store
+                        .run(move |s| s.take_snapshot(week, &zones, Ts::now(), force))
+                        .await?;
                     // A refused or failed snapshot is the requester's answer, not a writer failure.
                     let _ = reply.send(r.map_err(|e| e.to_string()));
                 }
@@ -106,9 +106,10 @@ impl WriterTask {
                     (window_msgs, window_start) = (0, Instant::now());
                 }
                 _ = orphan_check.tick() => {
-                    if let Some(s) = &store {
+                    let ttl = self.orphan_ttl;
+                    {
                         // A failed count leaves the last reported one; the next turn retries.
-                        match s.orphans(Ts::now(), self.orphan_ttl) {
+                        match store.run(move |s| s.orphans(Ts::now(), ttl)).await? {
                             Ok(by_zone) => {
                                 self.metrics.orphans_waiting.reset();
                                 for (zone, n) in by_zone {

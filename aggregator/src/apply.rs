@@ -1,14 +1,18 @@
 //! Applying one batch: fold, diff contributions, and commit everything (raw events, state,
-//! aggregates, counters and Kafka offsets) in one DuckDB transaction.
+//! aggregates, counters and Kafka offsets, written by `write_batch.rs`) in one DuckDB
+//! transaction.
 
 use crate::error::{AggError, Result};
-use crate::fold::{fold_batch, Folded};
+use crate::fold::{fold_batch, Folded, LedgerRow};
 use crate::memory::id_hash;
+use crate::serving::ServingIndex;
 use crate::store::Store;
+use crate::write_batch::write_batch;
 use childstat_core::time::{NANOS_PER_DAY, NANOS_PER_HOUR};
-use childstat_core::{Accepted, Batch, Ts};
-use duckdb::{params, Transaction};
+use childstat_core::{Accepted, Batch, CaseloadContribs, Ts, WorkerState};
 use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// Places where a test can make the writer stop as if the process died: after some rows are
 /// written and before the commit. The open transaction is then dropped, never committed.
@@ -40,51 +44,37 @@ pub struct BatchOutcome {
     pub max_occurred: Option<Ts>,
 }
 
-const MERGE_INVESTIGATIONS: &str = "
-    INSERT OR REPLACE INTO investigations SELECT * FROM stage_investigations;
-    DELETE FROM stage_investigations;";
-const DELETE_WORKER_SPANS: &str =
-    "DELETE FROM worker_spans WHERE worker_id IN (SELECT worker_id FROM stage_workers)";
-const MERGE_WORKERS: &str = "
-    INSERT OR REPLACE INTO workers SELECT * FROM stage_workers;
-    DELETE FROM stage_workers;";
-const MERGE_DAY_AGG: &str = "
-    INSERT INTO day_agg
-    SELECT indicator, zone, day, sum(num)::BIGINT, sum(den)::BIGINT
-    FROM contrib_ledger WHERE batch_id = ?
-    GROUP BY indicator, zone, day
-    ON CONFLICT (indicator, zone, day) DO UPDATE
-    SET num = num + excluded.num, den = den + excluded.den";
-const MERGE_MONTH_AGG: &str = "
-    INSERT INTO month_agg
-    SELECT indicator, zone,
-           (year(DATE '1970-01-01' + day) * 12 + month(DATE '1970-01-01' + day) - 1)::INTEGER,
-           sum(num)::BIGINT, sum(den)::BIGINT
-    FROM contrib_ledger WHERE batch_id = ?
-    GROUP BY ALL
-    ON CONFLICT (indicator, zone, month) DO UPDATE
-    SET num = num + excluded.num, den = den + excluded.den";
-const MERGE_CASELOAD_EPOCH: &str = "
-    INSERT INTO caseload_epoch
-    SELECT worker_id, at_ns >> 51, sum(delta)::BIGINT
-    FROM caseload_ledger WHERE batch_id = ?
-    GROUP BY ALL
-    ON CONFLICT (worker_id, epoch) DO UPDATE SET delta = delta + excluded.delta";
-/// Offsets and counters go through staging tables and are merged by one statement each: a
-/// separate upsert per counter cost more than all of a batch's ledger rows.
-const MERGE_OFFSETS: &str = "
-    INSERT INTO kafka_offsets SELECT * FROM stage_offsets
-    ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset;
-    DELETE FROM stage_offsets;";
-const MERGE_COUNTERS: &str = "
-    INSERT INTO pipeline_counters SELECT * FROM stage_counters
-    ON CONFLICT (name, label) DO UPDATE SET value = value + excluded.value;
-    DELETE FROM stage_counters;";
-const INSERT_BATCH: &str = "INSERT INTO batches VALUES (?, ?, ?, ?, ?)";
+/// A committed batch's rows for the serving indexes, and the commit generation to move once
+/// they are in.
+#[must_use = "a committed batch is invisible to reads until its index update is applied"]
+pub struct IndexUpdate {
+    ledger: Vec<LedgerRow>,
+    caseload: CaseloadContribs,
+    workers: BTreeMap<String, WorkerState>,
+    now: Ts,
+    serving: Vec<Arc<RwLock<ServingIndex>>>,
+    commits: Arc<AtomicU64>,
+}
+
+impl IndexUpdate {
+    pub fn apply(self) {
+        for ix in &self.serving {
+            ix.write().unwrap_or_else(|p| p.into_inner()).apply(
+                &self.ledger,
+                &self.caseload,
+                &self.workers,
+                self.now,
+            );
+        }
+        self.commits.fetch_add(1, Ordering::Release);
+    }
+}
 
 impl Store {
     pub fn apply_batch(&mut self, batch: &Batch, now: Ts) -> Result<BatchOutcome> {
-        self.apply_batch_inner(batch, now, None)
+        let (out, update) = self.apply_batch_inner(batch, now, None)?;
+        update.apply();
+        Ok(out)
     }
 
     /// As `apply_batch`, but abandons the transaction at `crash` (test hook for crash safety).
@@ -94,7 +84,22 @@ impl Store {
         now: Ts,
         crash: CrashPoint,
     ) -> Result<BatchOutcome> {
-        self.apply_batch_inner(batch, now, Some(crash))
+        let (out, update) = self.apply_batch_inner(batch, now, Some(crash))?;
+        update.apply();
+        Ok(out)
+    }
+
+    /// As `apply_batch`, but leaves the committed batch's serving-index update to the
+    /// caller: the writer runs it on a thread of normal priority, so readers never wait on
+    /// the index lock behind the lower-priority writer thread. Until it is applied, the commit
+    /// generation does not move, so no read is cached as if it saw this batch.
+    pub fn apply_batch_deferring_index(
+        &mut self,
+        batch: &Batch,
+        now: Ts,
+        crash: Option<CrashPoint>,
+    ) -> Result<(BatchOutcome, IndexUpdate)> {
+        self.apply_batch_inner(batch, now, crash)
     }
 
     fn apply_batch_inner(
@@ -102,13 +107,13 @@ impl Store {
         batch: &Batch,
         now: Ts,
         crash: Option<CrashPoint>,
-    ) -> Result<BatchOutcome> {
+    ) -> Result<(BatchOutcome, IndexUpdate)> {
         if self.poisoned {
             return Err(AggError::Poisoned);
         }
         let fresh = self.dedupe(&batch.accepted)?;
         self.load_working_set(&fresh)?;
-        let folded = fold_batch(&self.mem, &fresh, &self.settings, now);
+        let mut folded = fold_batch(&self.mem, &fresh, &self.settings, now);
         let batch_id = self.mem.next_batch_id;
         let mut out = BatchOutcome {
             batch_id,
@@ -155,18 +160,19 @@ impl Store {
             self.poisoned = true;
             return Err(e.into());
         }
-        for ix in &self.serving {
-            ix.write().unwrap_or_else(|p| p.into_inner()).apply(
-                &folded.ledger,
-                &folded.caseload,
-                &folded.workers,
-                now,
-            );
+        for a in &fresh {
+            self.mem.seen.insert(id_hash(&a.event.event_id));
         }
+        let update = IndexUpdate {
+            ledger: std::mem::take(&mut folded.ledger),
+            caseload: std::mem::take(&mut folded.caseload),
+            workers: folded.workers.clone(),
+            now,
+            serving: self.serving.clone(),
+            commits: self.commits.clone(),
+        };
         self.install(folded, watermark);
-        self.commits
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
-        Ok(out)
+        Ok((out, update))
     }
 
     /// Drops event_ids seen before (in earlier batches or earlier in this one). The first
@@ -179,9 +185,12 @@ impl Store {
                 keep.push(i);
             }
         }
+        // Only ids the filter cannot clear are looked up; a hit there is confirmed by the
+        // exact stored id.
         let ids: Vec<&str> = keep
             .iter()
             .map(|&i| accepted[i].event.event_id.as_str())
+            .filter(|id| self.mem.seen.may_contain(id_hash(id)))
             .collect();
         let known = self.seen_before(&ids)?;
         if !known.is_empty() {
@@ -197,183 +206,4 @@ impl Store {
         self.mem.next_batch_id += 1;
         self.mem.trim();
     }
-}
-
-fn check(crash: Option<CrashPoint>, here: CrashPoint) -> Result<()> {
-    if crash == Some(here) {
-        Err(AggError::InjectedCrash(here))
-    } else {
-        Ok(())
-    }
-}
-
-fn write_batch(
-    tx: &Transaction<'_>,
-    batch: &Batch,
-    fresh: &[&Accepted],
-    folded: &Folded,
-    out: &BatchOutcome,
-    now: Ts,
-    crash: Option<CrashPoint>,
-) -> Result<()> {
-    let batch_id = out.batch_id;
-    {
-        let mut app = tx.appender("raw_events")?;
-        for a in fresh {
-            let r = crate::rawrow::RawRow::of(a);
-            app.append_row(params![
-                a.event.event_id,
-                id_hash(&a.event.event_id),
-                a.event.event_type().as_str(),
-                a.event.zone,
-                a.event.occurred_at.0,
-                a.event.recorded_at.0,
-                r.investigation_id,
-                r.worker_id,
-                r.supervisor_id,
-                r.family_id,
-                r.received_at,
-                r.children,
-                r.children_seen,
-                r.kind,
-                r.outcome,
-                r.role,
-                r.status,
-                r.heightened,
-                r.after_hours,
-                r.by_ecs,
-                r.emergency,
-                a.payload,
-                a.source.topic,
-                a.source.partition,
-                a.source.offset,
-                now.0,
-                batch_id,
-            ])?;
-        }
-        app.flush()?;
-    }
-    check(crash, CrashPoint::AfterRawEvents)?;
-
-    {
-        let mut app = tx.appender("stage_investigations")?;
-        for (id, s) in &folded.invs {
-            let json = serde_json::to_string(s).map_err(|source| AggError::CorruptState {
-                table: "investigations",
-                source,
-            })?;
-            let o = s.opening.as_ref();
-            app.append_row(params![
-                id,
-                o.map(|o| o.family_id.as_str()),
-                s.zone_at(Ts::MAX),
-                o.map(|o| o.received_at.0),
-                o.is_some(),
-                json,
-                s.first_closed.map(|t| t.0),
-            ])?;
-        }
-        app.flush()?;
-        let mut app = tx.appender("stage_workers")?;
-        for (id, w) in &folded.workers {
-            let json = serde_json::to_string(w).map_err(|source| AggError::CorruptState {
-                table: "workers",
-                source,
-            })?;
-            app.append_row(params![id, json])?;
-        }
-        app.flush()?;
-    }
-    tx.execute_batch(MERGE_INVESTIGATIONS)?;
-    tx.execute_batch(DELETE_WORKER_SPANS)?;
-    {
-        let mut app = tx.appender("worker_spans")?;
-        for (id, w) in &folded.workers {
-            for (ch, start, end) in w.spans() {
-                app.append_row(params![
-                    id,
-                    ch.role.as_str(),
-                    ch.status.as_str(),
-                    ch.zone,
-                    start.0,
-                    end.0
-                ])?;
-            }
-        }
-        app.flush()?;
-    }
-    tx.execute_batch(MERGE_WORKERS)?;
-    check(crash, CrashPoint::AfterState)?;
-
-    {
-        let mut app = tx.appender("contrib_ledger")?;
-        for r in &folded.ledger {
-            app.append_row(params![
-                r.indicator.name(),
-                r.zone,
-                r.at.0,
-                r.day,
-                r.num,
-                r.den,
-                batch_id
-            ])?;
-        }
-        app.flush()?;
-        let mut app = tx.appender("caseload_ledger")?;
-        for ((worker, at), delta) in &folded.caseload.map {
-            app.append_row(params![worker, at.0, delta, batch_id])?;
-        }
-        app.flush()?;
-    }
-    check(crash, CrashPoint::AfterLedger)?;
-
-    if !folded.caseload.map.is_empty() {
-        tx.prepare_cached(MERGE_CASELOAD_EPOCH)?
-            .execute([batch_id])?;
-    }
-    if !folded.ledger.is_empty() {
-        tx.prepare_cached(MERGE_DAY_AGG)?.execute([batch_id])?;
-        tx.prepare_cached(MERGE_MONTH_AGG)?.execute([batch_id])?;
-    }
-    check(crash, CrashPoint::AfterAggregates)?;
-
-    {
-        let mut app = tx.appender("stage_offsets")?;
-        for ((topic, partition), next) in &batch.next_offsets {
-            app.append_row(params![topic, partition, next])?;
-        }
-        app.flush()?;
-    }
-    tx.execute_batch(MERGE_OFFSETS)?;
-    let mut counters: Vec<(&str, &str, u64)> = vec![
-        ("consumed", "", out.messages),
-        ("applied", "", out.applied),
-        ("duplicate", "", out.duplicates),
-        ("ignored_opening", "", out.ignored_openings),
-    ];
-    for (zone, n) in &out.held {
-        counters.push(("held", zone, *n));
-    }
-    for (i, label) in LATE_BUCKETS.iter().enumerate() {
-        counters.push(("late", label, out.late[i]));
-    }
-    for (reason, n) in &out.dead_letters {
-        counters.push(("dead_lettered", reason, *n));
-    }
-    {
-        let mut app = tx.appender("stage_counters")?;
-        for (name, label, value) in counters.into_iter().filter(|c| c.2 > 0) {
-            app.append_row(params![name, label, value as i64])?;
-        }
-        app.flush()?;
-    }
-    tx.execute_batch(MERGE_COUNTERS)?;
-    tx.prepare_cached(INSERT_BATCH)?.execute(params![
-        batch_id,
-        now.0,
-        out.messages as i64,
-        out.applied as i64,
-        out.max_occurred.map(|t| t.0)
-    ])?;
-    Ok(())
 }

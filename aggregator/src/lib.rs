@@ -14,14 +14,16 @@ pub mod queries;
 pub mod rawrow;
 pub mod reader;
 pub mod schema;
+mod seen_filter;
 pub mod serving;
 mod serving_read;
 pub mod snapshot;
 pub mod snapshot_read;
 pub mod store;
 mod working_set;
+mod write_batch;
 
-pub use apply::{BatchOutcome, CrashPoint, LATE_BUCKETS};
+pub use apply::{BatchOutcome, CrashPoint, IndexUpdate, LATE_BUCKETS};
 pub use error::AggError;
 pub use history::HistoryPoint;
 pub use reader::{Counters, ReadPool};

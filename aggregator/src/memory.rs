@@ -8,6 +8,7 @@
 //! loaded from what is committed), so every entry always equals what the database holds.
 
 use crate::error::{AggError, Result};
+use crate::seen_filter::SeenFilter;
 use childstat_core::{InvState, Ts, WorkerState};
 use duckdb::Connection;
 use std::collections::HashMap;
@@ -29,6 +30,9 @@ pub struct Memory {
     pub next_batch_id: i64,
     /// The cache's size bound (see [`Memory::trim`]).
     pub kept: usize,
+    /// Every applied event id's hash, as a Bloom filter: clears most ids as new without a
+    /// query.
+    pub seen: SeenFilter,
 }
 
 const LOAD_WORKERS: &str = "SELECT worker_id, state FROM workers";
@@ -57,6 +61,7 @@ impl Memory {
             .query_row(LOAD_WATERMARK, [], |r| r.get::<_, Option<i64>>(0))?
             .map(Ts);
         mem.next_batch_id = conn.query_row(LOAD_NEXT_BATCH, [], |r| r.get(0))?;
+        mem.seen = SeenFilter::load(conn)?;
         Ok(mem)
     }
 

@@ -24,6 +24,9 @@ pub struct ReadPool {
     settings: StoreSettings,
     commits: Arc<AtomicU64>,
     serving: Option<Arc<RwLock<ServingIndex>>>,
+    /// The committed counters, offsets and newest event, with the generation they were read
+    /// at: the status endpoint is polled many times a second and they change only on commit.
+    committed: Mutex<Option<(u64, Arc<Counters>)>>,
 }
 
 /// A connection borrowed from the pool; returned on drop.
@@ -56,6 +59,8 @@ pub struct Counters {
     pub values: HashMap<(String, String), i64>,
     pub last_batch: Option<(i64, Ts)>,
     pub offsets: Vec<(String, i32, i64)>,
+    /// The newest applied event time.
+    pub newest_event: Option<Ts>,
 }
 
 impl Counters {
@@ -76,14 +81,19 @@ impl ReadPool {
         serving: Option<Arc<RwLock<ServingIndex>>>,
     ) -> Result<ReadPool> {
         let conns = (0..size.max(1))
-            .map(|_| writer.try_clone())
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|_| {
+                let c = writer.try_clone()?;
+                c.set_prepared_statement_cache_capacity(crate::store::STATEMENT_CACHE);
+                Ok(c)
+            })
+            .collect::<Result<Vec<_>, duckdb::Error>>()?;
         Ok(ReadPool {
             idle: Mutex::new(conns),
             available: Condvar::new(),
             settings,
             commits,
             serving,
+            committed: Mutex::new(None),
         })
     }
 
@@ -155,19 +165,40 @@ impl ReadPool {
         caseload_on(&self.get(), &self.settings, zone, t)
     }
 
+    /// Stored next offsets for `topic`, by partition, read from DuckDB now: the consumer
+    /// seeks to them on assignment, so they are never taken from the per-generation cache.
     pub fn stored_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>> {
         crate::store::stored_offsets(&self.get(), topic)
     }
 
     /// The newest applied event time.
     pub fn newest_event(&self) -> Result<Option<Ts>> {
-        let conn = self.get();
-        Ok(conn
-            .query_row(NEWEST_EVENT, [], |r| r.get::<_, Option<i64>>(0))?
-            .map(Ts))
+        Ok(self.committed()?.newest_event)
     }
 
     pub fn counters(&self) -> Result<Counters> {
+        Ok(Counters::clone(&*self.committed()?))
+    }
+
+    /// Counters, offsets and newest event time at the current generation: read from DuckDB
+    /// once per commit. The generation is taken before the read, so what is cached under it
+    /// is at least that new.
+    fn committed(&self) -> Result<Arc<Counters>> {
+        let generation = self.generation();
+        if let Some((g, c)) = &*self.committed.lock().unwrap_or_else(|p| p.into_inner()) {
+            if *g == generation {
+                return Ok(c.clone());
+            }
+        }
+        let fresh = Arc::new(self.read_counters()?);
+        let mut slot = self.committed.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_none_or(|(g, _)| *g < generation) {
+            *slot = Some((generation, fresh.clone()));
+        }
+        Ok(fresh)
+    }
+
+    fn read_counters(&self) -> Result<Counters> {
         let conn = self.get();
         let mut out = Counters::default();
         let mut stmt = conn.prepare_cached(COUNTERS)?;
@@ -185,6 +216,10 @@ impl ReadPool {
         while let Some(r) = rows.next()? {
             out.offsets.push((r.get(0)?, r.get(1)?, r.get(2)?));
         }
+        out.newest_event = conn
+            .prepare_cached(NEWEST_EVENT)?
+            .query_row([], |r| r.get::<_, Option<i64>>(0))?
+            .map(Ts);
         Ok(out)
     }
 }

@@ -44,8 +44,8 @@ const SELECT_OFFSETS: &str =
 const CREATE_STAGING: &str = "
     CREATE TEMP TABLE IF NOT EXISTS stage_investigations AS SELECT * FROM investigations LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_workers AS SELECT * FROM workers LIMIT 0;
-    CREATE TEMP TABLE IF NOT EXISTS stage_offsets AS SELECT * FROM kafka_offsets LIMIT 0;
-    CREATE TEMP TABLE IF NOT EXISTS stage_counters AS SELECT * FROM pipeline_counters LIMIT 0;";
+    CREATE TEMP TABLE IF NOT EXISTS stage_day_agg AS SELECT * FROM day_agg LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_caseload_epoch AS SELECT * FROM caseload_epoch LIMIT 0;";
 /// DuckDB checkpoints (folds the WAL into the file, rewriting touched row groups and every
 /// index) once the WAL passes this size. Its default, 16 MB, is a few batches of events here,
 /// and a checkpoint costs time in proportion to the tables, not the batch: replaying history
@@ -53,6 +53,10 @@ const CREATE_STAGING: &str = "
 /// memory, outside `storage.memory_limit`'s reach (at 1 GB a replay ran out of memory under a
 /// 400 MB cap), so the threshold is a bound on memory as much as a speed setting.
 const WRITER_SETTINGS: &str = "SET checkpoint_threshold = '256MB'";
+/// Prepared statements kept per connection. The writer runs about 25 distinct statements a
+/// batch and the readers about as many; duckdb-rs keeps 16 by default, and a statement evicted
+/// is planned again (planning a small statement costs more than running it).
+pub(crate) const STATEMENT_CACHE: usize = 128;
 const UNOPENED_STATES: &str = "SELECT state FROM investigations WHERE NOT opened";
 const COUNT_OPENED: &str = "SELECT count(*) FROM investigations WHERE opened";
 
@@ -70,6 +74,7 @@ impl Store {
             config = config.max_memory(limit)?;
         }
         let mut conn = Connection::open_with_flags(path, config)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrate(&mut conn)?;
         check_settings(&conn, &settings)?;
         conn.execute_batch(WRITER_SETTINGS)?;

@@ -31,7 +31,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashSet::new());
         }
-        self.conn.execute_batch(CLEAR_HASHES)?;
+        self.conn.prepare_cached(CLEAR_HASHES)?.execute([])?;
         {
             let mut app = self.conn.appender("wanted_hashes")?;
             for id in ids {
@@ -117,7 +117,7 @@ impl Store {
     }
 
     fn want_ids<'a>(&self, ids: impl Iterator<Item = &'a str>) -> Result<()> {
-        self.conn.execute_batch(CLEAR_IDS)?;
+        self.conn.prepare_cached(CLEAR_IDS)?.execute([])?;
         let mut app = self.conn.appender("wanted_ids")?;
         for id in ids {
             app.append_row([id])?;

@@ -98,19 +98,17 @@ pub async fn status(State(st): State<AppState>) -> Result<Json<StatusOut>, ApiEr
     let now = st.now();
     let pool = st.pool.clone();
     let topic = st.config.kafka.topic.clone();
-    let (counters, newest, offsets) = tokio::task::spawn_blocking(move || {
-        Ok::<_, ApiError>((
-            pool.counters()?,
-            pool.newest_event()?,
-            pool.stored_offsets(&topic)?,
-        ))
-    })
-    .await??;
-    let mut committed_offsets: Vec<CommittedOffset> = offsets
-        .into_iter()
-        .map(|(partition, next_offset)| CommittedOffset {
-            partition,
-            next_offset,
+    // Counters, offsets and the newest event time come from one read per commit: the status
+    // is polled many times a second.
+    let counters = tokio::task::spawn_blocking(move || pool.counters()).await??;
+    let newest = counters.newest_event;
+    let mut committed_offsets: Vec<CommittedOffset> = counters
+        .offsets
+        .iter()
+        .filter(|(t, _, _)| *t == topic)
+        .map(|(_, partition, next_offset)| CommittedOffset {
+            partition: *partition,
+            next_offset: *next_offset,
         })
         .collect();
     committed_offsets.sort_by_key(|c| c.partition);

@@ -50,7 +50,7 @@ fn embedded_defaults_load_and_validate() {
     assert_eq!(c.kafka.auto_offset_reset, OffsetReset::Earliest);
     assert_eq!(c.kafka.embedded_partitions, 3);
     assert_eq!(c.kafka.batch_size, 20000);
-    assert_eq!(c.kafka.batch_linger, Duration::from_millis(100));
+    assert_eq!(c.kafka.batch_linger, Duration::from_millis(20));
     assert_eq!(c.kafka.max_message_bytes, 65536);
     assert_eq!(c.kafka.max_future_skew_dur(), Dur::hours(24));
     assert_eq!(c.kafka.orphan_ttl_dur(), Dur::days(7));

@@ -18,7 +18,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -32,7 +32,10 @@ pub struct IngestSettings {
     pub batch_size: usize,
     pub batch_linger: Duration,
     pub limits: DecodeLimits,
+    /// librdkafka properties for every client (consumer and dead-letter producer).
     pub properties: BTreeMap<String, String>,
+    /// Consumer-only properties, applied unless `properties` sets the same key.
+    pub consumer_defaults: BTreeMap<String, String>,
 }
 
 /// Offsets the writer has committed to DuckDB, passed back so the consumer can mirror them
@@ -67,15 +70,20 @@ impl Ingest {
             metrics,
             failure: Mutex::new(None),
         };
-        let consumer: StreamConsumer<IngestContext> =
-            client_config(&settings.brokers, &settings.properties)
-                .set("group.id", &settings.group_id)
-                .set("enable.auto.commit", "false")
-                .set("enable.auto.offset.store", "false")
-                .set("auto.offset.reset", &settings.auto_offset_reset)
-                .set("statistics.interval.ms", "1000")
-                .set("enable.partition.eof", "false")
-                .create_with_context(ctx)?;
+        let mut consumer_config = client_config(&settings.brokers, &settings.properties);
+        for (k, v) in &settings.consumer_defaults {
+            if !settings.properties.contains_key(k) {
+                consumer_config.set(k, v);
+            }
+        }
+        let consumer: StreamConsumer<IngestContext> = consumer_config
+            .set("group.id", &settings.group_id)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", &settings.auto_offset_reset)
+            .set("statistics.interval.ms", "1000")
+            .set("enable.partition.eof", "false")
+            .create_with_context(ctx)?;
         consumer.subscribe(&[&settings.topic])?;
         let producer: FutureProducer = client_config(&settings.brokers, &settings.properties)
             .set("acks", "all")
@@ -98,15 +106,24 @@ impl Ingest {
     }
 
     /// Runs until `shutdown`, the writer goes away, or a fatal error.
+    ///
+    /// Batches are handed over as a group commit: while the writer is busy, events gather
+    /// (up to `batch_size`); once it signals `writer_ready`, the gathered batch goes at its
+    /// linger deadline. A batch's fixed transaction cost is thus paid once per writer cycle,
+    /// not once per linger period, and no batch waits queued behind another while newer events
+    /// could have joined it.
     pub async fn run(
         &self,
         batches: mpsc::Sender<Batch>,
         mut committed: mpsc::Receiver<Committed>,
+        writer_ready: Arc<Notify>,
         shutdown: CancellationToken,
     ) -> Result<(), IngestError> {
         let mut batch = Batch::default();
         let mut pending_dl = Vec::new();
         let mut deadline: Option<Instant> = None;
+        // The writer starts idle; afterwards it says so after each batch it finishes.
+        let mut ready = true;
         loop {
             if let Some(e) = self
                 .consumer
@@ -128,9 +145,11 @@ impl Ingest {
                 biased;
                 _ = shutdown.cancelled() => return Ok(()),
                 Some(c) = committed.recv() => self.mirror_commit(&c),
-                _ = linger => {
+                _ = writer_ready.notified(), if !ready => ready = true,
+                _ = linger, if ready => {
                     self.flush(&mut batch, &mut pending_dl, &batches).await?;
                     deadline = None;
+                    ready = false;
                 }
                 msg = self.consumer.recv() => {
                     let msg = match msg {
@@ -151,6 +170,7 @@ impl Ingest {
                     if batch.messages as usize >= self.settings.batch_size {
                         self.flush(&mut batch, &mut pending_dl, &batches).await?;
                         deadline = None;
+                        ready = false;
                     }
                 }
             }

@@ -18,6 +18,14 @@ pub struct EmbeddedBroker {
 unsafe impl Send for EmbeddedBroker {}
 unsafe impl Sync for EmbeddedBroker {}
 
+/// Consumer properties a client of the embedded broker needs, unless configured otherwise.
+/// The mock broker answers a fetch that finds no data only after the full
+/// `fetch.wait.max.ms` (`rdkafka_mock_handlers.c`: `rkbuf_ts_retry = now + MaxWait`), and is
+/// not woken when data arrives as a real broker is; at librdkafka's default of 500 ms every
+/// event would wait up to half a second before it is even read. Ten milliseconds costs about
+/// a hundred empty fetches a second while idle.
+pub const EMBEDDED_CONSUMER_PROPERTIES: &[(&str, &str)] = &[("fetch.wait.max.ms", "10")];
+
 impl EmbeddedBroker {
     /// Starts a one-broker cluster and creates `topics` with `partitions` each.
     pub fn start(topics: &[&str], partitions: i32) -> Result<EmbeddedBroker, IngestError> {

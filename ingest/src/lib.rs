@@ -9,5 +9,5 @@ pub mod error;
 
 pub use consumer::{client_config, high_watermarks, Committed, Ingest, IngestSettings};
 pub use context::OffsetLookup;
-pub use embedded::EmbeddedBroker;
+pub use embedded::{EmbeddedBroker, EMBEDDED_CONSUMER_PROPERTIES};
 pub use error::IngestError;
