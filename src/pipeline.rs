@@ -92,16 +92,8 @@ impl Pipeline {
             lookup_pool.stored_offsets(topic).map_err(|e| e.to_string())
         });
         let zones = Arc::new(cfg.zone_set());
-        let mut ingest_cfg = ingest_settings(cfg, &brokers);
-        if embedded.is_some() {
-            ingest_cfg.consumer_defaults.extend(
-                childstat_ingest::EMBEDDED_CONSUMER_PROPERTIES
-                    .iter()
-                    .map(|(k, v)| ((*k).to_string(), (*v).to_string())),
-            );
-        }
         let ingest = Arc::new(Ingest::new(
-            ingest_cfg,
+            ingest_settings(cfg, &brokers, embedded.is_some()),
             zones.clone(),
             lookup,
             metrics.clone(),

@@ -3,7 +3,7 @@
 use childstat_aggregator::StoreSettings;
 use childstat_config::Config;
 use childstat_core::{Calendar, Clocks, DecodeLimits, Dur};
-use childstat_ingest::IngestSettings;
+use childstat_ingest::{IngestSettings, EMBEDDED_CONSUMER_PROPERTIES};
 
 pub fn store_settings(cfg: &Config) -> StoreSettings {
     StoreSettings {
@@ -26,7 +26,9 @@ pub fn decode_limits(cfg: &Config) -> DecodeLimits {
     }
 }
 
-pub fn ingest_settings(cfg: &Config, brokers: &str) -> IngestSettings {
+/// `embedded`: the brokers are the embedded broker, whose consumers need
+/// [`EMBEDDED_CONSUMER_PROPERTIES`].
+pub fn ingest_settings(cfg: &Config, brokers: &str, embedded: bool) -> IngestSettings {
     IngestSettings {
         brokers: brokers.to_string(),
         topic: cfg.kafka.topic.clone(),
@@ -37,6 +39,13 @@ pub fn ingest_settings(cfg: &Config, brokers: &str) -> IngestSettings {
         batch_linger: cfg.kafka.batch_linger,
         limits: decode_limits(cfg),
         properties: cfg.kafka.properties.clone(),
-        consumer_defaults: Default::default(),
+        consumer_defaults: if embedded {
+            EMBEDDED_CONSUMER_PROPERTIES
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect()
+        } else {
+            Default::default()
+        },
     }
 }

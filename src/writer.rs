@@ -107,17 +107,15 @@ impl WriterTask {
                 }
                 _ = orphan_check.tick() => {
                     let ttl = self.orphan_ttl;
-                    {
-                        // A failed count leaves the last reported one; the next turn retries.
-                        match store.run(move |s| s.orphans(Ts::now(), ttl)).await? {
-                            Ok(by_zone) => {
-                                self.metrics.orphans_waiting.reset();
-                                for (zone, n) in by_zone {
-                                    self.metrics.orphans_waiting.with_label_values(&[&zone]).set(n as i64);
-                                }
+                    // A failed count leaves the last reported one; the next turn retries.
+                    match store.run(move |s| s.orphans(Ts::now(), ttl)).await? {
+                        Ok(by_zone) => {
+                            self.metrics.orphans_waiting.reset();
+                            for (zone, n) in by_zone {
+                                self.metrics.orphans_waiting.with_label_values(&[&zone]).set(n as i64);
                             }
-                            Err(e) => tracing::warn!(error = %e, "counting waiting orphans failed"),
                         }
+                        Err(e) => tracing::warn!(error = %e, "counting waiting orphans failed"),
                     }
                 }
             }

@@ -6,7 +6,7 @@ mod common;
 
 use childstat::settings::ingest_settings;
 use childstat_core::Batch;
-use childstat_ingest::{Ingest, OffsetLookup, EMBEDDED_CONSUMER_PROPERTIES};
+use childstat_ingest::{Ingest, OffsetLookup};
 use childstat_telemetry::Metrics;
 use common::{as_kv, sim_messages, Env};
 use std::collections::HashMap;
@@ -30,12 +30,7 @@ async fn events_gather_while_the_writer_is_busy() {
     let mut cfg = env.config();
     cfg.kafka.batch_size = 100;
     cfg.kafka.batch_linger = Duration::from_millis(10);
-    let mut settings = ingest_settings(&cfg, &env.brokers);
-    settings.consumer_defaults.extend(
-        EMBEDDED_CONSUMER_PROPERTIES
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string())),
-    );
+    let settings = ingest_settings(&cfg, &env.brokers, true);
     let lookup: OffsetLookup = Arc::new(|_: &str| Ok(HashMap::new()));
     let ingest = Arc::new(
         Ingest::new(settings, Arc::new(cfg.zone_set()), lookup, Metrics::new()).expect("ingest"),

@@ -72,9 +72,7 @@ impl IndexUpdate {
 
 impl Store {
     pub fn apply_batch(&mut self, batch: &Batch, now: Ts) -> Result<BatchOutcome> {
-        let (out, update) = self.apply_batch_inner(batch, now, None)?;
-        update.apply();
-        Ok(out)
+        self.apply_batch_and_index(batch, now, None)
     }
 
     /// As `apply_batch`, but abandons the transaction at `crash` (test hook for crash safety).
@@ -84,7 +82,16 @@ impl Store {
         now: Ts,
         crash: CrashPoint,
     ) -> Result<BatchOutcome> {
-        let (out, update) = self.apply_batch_inner(batch, now, Some(crash))?;
+        self.apply_batch_and_index(batch, now, Some(crash))
+    }
+
+    fn apply_batch_and_index(
+        &mut self,
+        batch: &Batch,
+        now: Ts,
+        crash: Option<CrashPoint>,
+    ) -> Result<BatchOutcome> {
+        let (out, update) = self.apply_batch_deferring_index(batch, now, crash)?;
         update.apply();
         Ok(out)
     }
@@ -94,15 +101,6 @@ impl Store {
     /// the index lock behind the lower-priority writer thread. Until it is applied, the commit
     /// generation does not move, so no read is cached as if it saw this batch.
     pub fn apply_batch_deferring_index(
-        &mut self,
-        batch: &Batch,
-        now: Ts,
-        crash: Option<CrashPoint>,
-    ) -> Result<(BatchOutcome, IndexUpdate)> {
-        self.apply_batch_inner(batch, now, crash)
-    }
-
-    fn apply_batch_inner(
         &mut self,
         batch: &Batch,
         now: Ts,

@@ -43,7 +43,12 @@ impl Memory {
     pub fn load(conn: &Connection) -> Result<Memory> {
         let mut mem = Memory {
             kept: INVESTIGATIONS_KEPT,
-            ..Memory::default()
+            seen: SeenFilter::load(conn)?,
+            invs: HashMap::new(),
+            families: HashMap::new(),
+            workers: HashMap::new(),
+            watermark: None,
+            next_batch_id: 0,
         };
         let mut stmt = conn.prepare(LOAD_WORKERS)?;
         let mut rows = stmt.query([])?;
@@ -61,7 +66,6 @@ impl Memory {
             .query_row(LOAD_WATERMARK, [], |r| r.get::<_, Option<i64>>(0))?
             .map(Ts);
         mem.next_batch_id = conn.query_row(LOAD_NEXT_BATCH, [], |r| r.get(0))?;
-        mem.seen = SeenFilter::load(conn)?;
         Ok(mem)
     }
 

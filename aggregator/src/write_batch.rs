@@ -93,6 +93,11 @@ fn upsert_values(tx: &Transaction<'_>, upsert: &ValuesUpsert, values: &[Value]) 
 
 const INSERT_BATCH: &str = "INSERT INTO batches VALUES (?, ?, ?, ?, ?)";
 
+/// A folded state as stored: JSON, which the readers and the migrations parse.
+fn state_json(table: &'static str, state: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(state).map_err(|source| AggError::CorruptState { table, source })
+}
+
 /// Runs each statement through the connection's prepared-statement cache.
 fn run(tx: &Transaction<'_>, statements: &[&str]) -> Result<()> {
     for sql in statements {
@@ -161,10 +166,7 @@ pub(crate) fn write_batch(
     if !folded.invs.is_empty() {
         let mut app = tx.appender("stage_investigations")?;
         for (id, s) in &folded.invs {
-            let json = serde_json::to_string(s).map_err(|source| AggError::CorruptState {
-                table: "investigations",
-                source,
-            })?;
+            let json = state_json("investigations", s)?;
             let o = s.opening.as_ref();
             app.append_row(params![
                 id,
@@ -183,10 +185,7 @@ pub(crate) fn write_batch(
     if !folded.workers.is_empty() {
         let mut app = tx.appender("stage_workers")?;
         for (id, w) in &folded.workers {
-            let json = serde_json::to_string(w).map_err(|source| AggError::CorruptState {
-                table: "workers",
-                source,
-            })?;
+            let json = state_json("workers", w)?;
             app.append_row(params![id, json])?;
         }
         app.flush()?;

@@ -146,14 +146,13 @@ async fn one_run(a: &Args<'_>, run: usize) -> Result<RunResult> {
         .filter_map(|(_, d)| *d)
         .collect();
     measured.sort();
-    let gaps: Vec<Duration> = polls.windows(2).map(|w| w[1].at - w[0].at).collect();
-    let mut gaps_sorted = gaps.clone();
-    gaps_sorted.sort();
+    let mut gaps: Vec<Duration> = polls.windows(2).map(|w| w[1].at - w[0].at).collect();
+    gaps.sort();
     Ok(RunResult {
         p50: ms(percentile(&measured, 50.0)),
         p99: ms(percentile(&measured, 99.0)),
         max: ms(measured.last().copied().unwrap_or_default()),
-        poll_ms: ms(percentile(&gaps_sorted, 50.0)),
+        poll_ms: ms(percentile(&gaps, 50.0)),
         startup_ms: ms(startup),
         messages: measured.len(),
     })
