@@ -6,7 +6,7 @@ use crate::gauges::refresh_indicator_gauges;
 use crate::settings::{ingest_settings, store_settings};
 use crate::writer::{CrashPlan, WriterTask};
 use childstat_aggregator::{ReadPool, Store};
-use childstat_api::{AppState, Health};
+use childstat_api::{AppParts, AppState, Health};
 use childstat_config::Config;
 use childstat_core::Ts;
 use childstat_ingest::{EmbeddedBroker, Ingest, OffsetLookup};
@@ -182,7 +182,7 @@ impl Pipeline {
         let every = cfg.alerting.interval;
         tasks.spawn(async move { ("alerts", crate::alerting::run(p, b, m, every, sd).await) });
 
-        let state = AppState {
+        let state = AppState::from(AppParts {
             pool: pool.clone(),
             zones,
             metrics: metrics.clone(),
@@ -190,7 +190,7 @@ impl Pipeline {
             config: Arc::new(cfg.clone()),
             alerts,
             clock: Arc::new(Ts::now),
-        };
+        });
         let app = childstat_api::router(state, cfg.http.request_timeout);
         let sd = shutdown.clone();
         tasks.spawn(async move {

@@ -3,32 +3,12 @@
 
 mod common;
 
-use childstat_config::Config;
-use childstat_core::{decode, Accepted, DecodeLimits, Dur, Source, Ts};
+use childstat_core::{Accepted, Dur, Ts};
 use common::recompute::{load, Naive};
-use common::sim_messages;
 use proptest::prelude::*;
 
 fn accepted(seed: u64, n: usize) -> Vec<Accepted> {
-    let zones = Config::embedded_defaults().zone_set();
-    let now = Ts::parse_rfc3339("2026-11-01T00:00:00Z").expect("ts");
-    sim_messages(seed, n, 0.05, 0.0)
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| {
-            decode(m.payload(), &zones, &DecodeLimits::default(), now)
-                .ok()
-                .map(|event| Accepted {
-                    event,
-                    payload: String::from_utf8_lossy(m.payload()).into_owned(),
-                    source: Source {
-                        topic: "t".into(),
-                        partition: 0,
-                        offset: i as i64,
-                    },
-                })
-        })
-        .collect()
+    common::sim_accepted(seed, n, 0.05)
 }
 
 proptest! {

@@ -1,10 +1,11 @@
--- Flow sums over a rolling window (lo, hi]: whole local days from day_agg, and the two
+-- Flow sums over a rolling window (lo, hi]: whole local days from day_sums (merged and
+-- pending day sums, migration 6), and the two
 -- partial days at the edges from the ledger.
 -- $1 zone (NULL = citywide), $2 first whole day, $3 day after the last whole day,
 -- $4 lo (exclusive), $5 start of the first whole day, $6 start of hi's day, $7 hi (inclusive)
 SELECT indicator, sum(num)::BIGINT AS num, sum(den)::BIGINT AS den
 FROM (
-    SELECT indicator, num, den FROM day_agg
+    SELECT indicator, num, den FROM day_sums
     WHERE day >= $2 AND day < $3 AND ($1 IS NULL OR zone = $1)
     UNION ALL
     -- Two plain ranges rather than one OR: each can skip row groups by their min/max.

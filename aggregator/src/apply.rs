@@ -150,7 +150,12 @@ impl Store {
 
         // Any error from here on leaves memory untouched; the dropped transaction rolls back.
         let tx = self.conn.transaction()?;
-        write_batch(&tx, batch, &fresh, &folded, &out, now, crash)?;
+        let mut pending =
+            self.mem.pending_rows + write_batch(&tx, batch, &fresh, &folded, &out, now, crash)?;
+        if pending > 0 && pending >= self.mem.merge_after {
+            crate::pending_sums::merge_pending(&tx)?;
+            pending = 0;
+        }
         if crash == Some(CrashPoint::BeforeCommit) {
             return Err(AggError::InjectedCrash(CrashPoint::BeforeCommit));
         }
@@ -161,6 +166,7 @@ impl Store {
         for a in &fresh {
             self.mem.seen.insert(id_hash(&a.event.event_id));
         }
+        self.mem.pending_rows = pending;
         let update = IndexUpdate {
             ledger: std::mem::take(&mut folded.ledger),
             caseload: std::mem::take(&mut folded.caseload),

@@ -6,7 +6,7 @@ use crate::store::StoreSettings;
 use childstat_core::contrib::{investigation_contribs, CaseloadContribs, Contribs};
 use childstat_core::state::OrderKey;
 use childstat_core::{
-    Accepted, Applied, Body, DayNum, Indicator, InvState, Ts, WorkerChange, WorkerState,
+    Accepted, Applied, Body, Calendar, DayNum, Indicator, InvState, Ts, WorkerChange, WorkerState,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -80,7 +80,7 @@ pub fn fold_batch(
         }
     }
 
-    let mut diff = Contribs::default();
+    let cal = &settings.calendar;
     let mut load_diff = CaseloadContribs::default();
     let (old_view, new_view) = family_views(mem, &out.invs);
     let mut recompute: BTreeSet<&str> = out.invs.keys().map(String::as_str).collect();
@@ -92,9 +92,7 @@ pub fn fold_batch(
         let new = out.invs.get(id).or(old);
         let (old_c, old_l) = contribs_in(old, id, &old_view, settings);
         let (new_c, new_l) = contribs_in(new, id, &new_view, settings);
-        // new − old, added straight into the batch's totals.
-        diff.merge(&new_c, 1);
-        diff.merge(&old_c, -1);
+        push_diff(&mut out.ledger, &old_c, &new_c, cal);
         for ((w, at), n) in &new_l.map {
             load_diff.add(w, *at, *n);
         }
@@ -108,23 +106,59 @@ pub fn fold_batch(
             .get(id)
             .map(WorkerState::contribs)
             .unwrap_or_default();
-        diff.merge(&w.contribs(), 1);
-        diff.merge(&old, -1);
+        push_diff(&mut out.ledger, &old, &w.contribs(), cal);
     }
-    out.ledger = diff
-        .map
-        .into_iter()
-        .map(|(k, (num, den))| LedgerRow {
-            day: settings.calendar.day_of(k.at),
-            indicator: k.indicator,
-            zone: k.zone,
-            at: k.at,
-            num,
-            den,
-        })
-        .collect();
     out.caseload = load_diff;
     out
+}
+
+/// Appends `new − old` to the ledger, leaving out keys that did not change. Both are one
+/// investigation's or worker's few contributions, in key order, so this is one walk over
+/// each: summing a whole batch's differences into one map first (string keys, tens of
+/// thousands of them) took a third of the fold. Rows of different investigations may share
+/// a key; every reader sums.
+fn push_diff(ledger: &mut Vec<LedgerRow>, old: &Contribs, new: &Contribs, cal: &Calendar) {
+    use std::cmp::Ordering;
+    let mut o = old.map.iter().peekable();
+    let mut n = new.map.iter().peekable();
+    loop {
+        let (key, num, den) = match (o.peek(), n.peek()) {
+            (None, None) => break,
+            (Some(&(ko, vo)), None) => {
+                o.next();
+                (ko, -vo.0, -vo.1)
+            }
+            (None, Some(&(kn, vn))) => {
+                n.next();
+                (kn, vn.0, vn.1)
+            }
+            (Some(&(ko, vo)), Some(&(kn, vn))) => match ko.cmp(kn) {
+                Ordering::Less => {
+                    o.next();
+                    (ko, -vo.0, -vo.1)
+                }
+                Ordering::Greater => {
+                    n.next();
+                    (kn, vn.0, vn.1)
+                }
+                Ordering::Equal => {
+                    o.next();
+                    n.next();
+                    (kn, vn.0 - vo.0, vn.1 - vo.1)
+                }
+            },
+        };
+        if (num, den) != (0, 0) {
+            ledger.push(LedgerRow {
+                day: cal.day_of(key.at),
+                indicator: key.indicator,
+                zone: key.zone.clone(),
+                at: key.at,
+                num,
+                den,
+            });
+        }
+    }
 }
 
 type FamilyView<'a> = BTreeMap<&'a str, Vec<(String, Ts)>>;

@@ -33,6 +33,10 @@ pub struct Memory {
     /// Every applied event id's hash, as a Bloom filter: clears most ids as new without a
     /// query.
     pub seen: SeenFilter,
+    /// Rows in the pending sum tables, and how many are merged at once (see
+    /// `pending_sums.rs`).
+    pub pending_rows: usize,
+    pub merge_after: usize,
 }
 
 const LOAD_WORKERS: &str = "SELECT worker_id, state FROM workers";
@@ -49,6 +53,8 @@ impl Memory {
             workers: HashMap::new(),
             watermark: None,
             next_batch_id: 0,
+            pending_rows: crate::pending_sums::count_pending(conn)?,
+            merge_after: crate::pending_sums::MERGE_PENDING_AFTER,
         };
         let mut stmt = conn.prepare(LOAD_WORKERS)?;
         let mut rows = stmt.query([])?;

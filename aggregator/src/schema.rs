@@ -35,9 +35,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "caseload_epoch",
         sql: include_str!("../migrations/0005_caseload_epoch.sql"),
     },
+    Migration {
+        version: 6,
+        name: "pending_sums",
+        sql: include_str!("../migrations/0006_pending_sums.sql"),
+    },
 ];
 
-pub const CURRENT_VERSION: i32 = 5;
+pub const CURRENT_VERSION: i32 = 6;
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)";
@@ -94,7 +99,7 @@ mod tests {
             )
             .expect("insert");
         }
-        assert_eq!(migrate(&mut conn).expect("migrate"), 2);
+        assert_eq!(migrate(&mut conn).expect("migrate"), 3);
         let got: Vec<(String, Option<i64>)> = conn
             .prepare("SELECT investigation_id, closed_at FROM investigations ORDER BY 1")
             .expect("prepare")

@@ -30,7 +30,7 @@ pub const DETAIL_DAYS: u32 = 124;
 /// The horizon moves in steps, so that rows are dropped a week at a time, not every batch.
 const DETAIL_STEP: DayNum = 7;
 
-const LOAD_DAYS: &str = "SELECT zone, day, indicator, num, den FROM day_agg";
+const LOAD_DAYS: &str = "SELECT zone, day, indicator, num, den FROM day_sums";
 const LOAD_DETAIL: &str =
     "SELECT zone, day, indicator, at_ns, num, den FROM contrib_ledger WHERE day >= ?";
 /// Rows exactly at a local midnight before the horizon: a point-in-time value at midnight

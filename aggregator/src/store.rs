@@ -43,9 +43,7 @@ const SELECT_OFFSETS: &str =
     "SELECT kafka_partition, next_offset FROM kafka_offsets WHERE topic = ?";
 const CREATE_STAGING: &str = "
     CREATE TEMP TABLE IF NOT EXISTS stage_investigations AS SELECT * FROM investigations LIMIT 0;
-    CREATE TEMP TABLE IF NOT EXISTS stage_workers AS SELECT * FROM workers LIMIT 0;
-    CREATE TEMP TABLE IF NOT EXISTS stage_day_agg AS SELECT * FROM day_agg LIMIT 0;
-    CREATE TEMP TABLE IF NOT EXISTS stage_caseload_epoch AS SELECT * FROM caseload_epoch LIMIT 0;";
+    CREATE TEMP TABLE IF NOT EXISTS stage_workers AS SELECT * FROM workers LIMIT 0;";
 /// DuckDB checkpoints (folds the WAL into the file, rewriting touched row groups and every
 /// index) once the WAL passes this size. Its default, 16 MB, is a few batches of events here,
 /// and a checkpoint costs time in proportion to the tables, not the batch: replaying history
@@ -190,6 +188,13 @@ impl Store {
     /// batch, which the property tests use to check that cached and stored state agree.
     pub fn keep_investigations(&mut self, n: usize) {
         self.mem.kept = n;
+    }
+
+    /// Merges the pending day sums and caseload epochs into the keyed tables once at least
+    /// `rows` have gathered (default [`crate::MERGE_PENDING_AFTER`]; 0 merges every batch).
+    /// Reads give the same values either way; the property tests vary it.
+    pub fn merge_pending_after(&mut self, rows: usize) {
+        self.mem.merge_after = rows;
     }
 
     /// Opened investigations stored.

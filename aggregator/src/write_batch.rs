@@ -1,5 +1,5 @@
 //! Writing one folded batch inside the open transaction: raw events, states, ledgers,
-//! aggregates, counters and offsets. Nothing here commits; `apply.rs` does.
+//! pending sums, counters and offsets. Nothing here commits; `apply.rs` does.
 
 use crate::apply::{BatchOutcome, CrashPoint, LATE_BUCKETS};
 use crate::error::{AggError, Result};
@@ -21,26 +21,6 @@ const DELETE_WORKER_SPANS: &str =
     "DELETE FROM worker_spans WHERE worker_id IN (SELECT worker_id FROM stage_workers)";
 const MERGE_WORKERS: &str = "INSERT OR REPLACE INTO workers SELECT * FROM stage_workers";
 const CLEAR_STAGE_WORKERS: &str = "DELETE FROM stage_workers";
-/// The batch's day sums are computed in memory from its own ledger rows and staged, so the
-/// merges never scan the ledger, however long it grows.
-const MERGE_DAY_AGG: &str = "
-    INSERT INTO day_agg SELECT * FROM stage_day_agg
-    ON CONFLICT (indicator, zone, day) DO UPDATE
-    SET num = num + excluded.num, den = den + excluded.den";
-const MERGE_MONTH_AGG: &str = "
-    INSERT INTO month_agg
-    SELECT indicator, zone,
-           (year(DATE '1970-01-01' + day) * 12 + month(DATE '1970-01-01' + day) - 1)::INTEGER,
-           sum(num)::BIGINT, sum(den)::BIGINT
-    FROM stage_day_agg
-    GROUP BY ALL
-    ON CONFLICT (indicator, zone, month) DO UPDATE
-    SET num = num + excluded.num, den = den + excluded.den";
-const CLEAR_STAGE_DAY_AGG: &str = "DELETE FROM stage_day_agg";
-const MERGE_CASELOAD_EPOCH: &str = "
-    INSERT INTO caseload_epoch SELECT * FROM stage_caseload_epoch
-    ON CONFLICT (worker_id, epoch) DO UPDATE SET delta = delta + excluded.delta";
-const CLEAR_STAGE_CASELOAD_EPOCH: &str = "DELETE FROM stage_caseload_epoch";
 /// Offsets and counters are a handful of rows: one upsert with a `VALUES` row each, rather
 /// than staging (a separate upsert per row cost more than all of a batch's ledger rows, and
 /// staging costs three statements).
@@ -99,7 +79,7 @@ fn state_json(table: &'static str, state: &impl serde::Serialize) -> Result<Stri
 }
 
 /// Runs each statement through the connection's prepared-statement cache.
-fn run(tx: &Transaction<'_>, statements: &[&str]) -> Result<()> {
+pub(crate) fn run(tx: &Transaction<'_>, statements: &[&str]) -> Result<()> {
     for sql in statements {
         tx.prepare_cached(sql)?.execute([])?;
     }
@@ -122,7 +102,7 @@ pub(crate) fn write_batch(
     out: &BatchOutcome,
     now: Ts,
     crash: Option<CrashPoint>,
-) -> Result<()> {
+) -> Result<usize> {
     let batch_id = out.batch_id;
     {
         let mut app = tx.appender("raw_events")?;
@@ -232,18 +212,20 @@ pub(crate) fn write_batch(
     }
     check(crash, CrashPoint::AfterLedger)?;
 
+    // The batch's day sums and caseload epochs, summed in memory from its own rows and
+    // appended to the pending tables (`pending_sums.rs` merges them later).
+    let mut pending = 0;
     if !folded.caseload.map.is_empty() {
         let mut epochs: BTreeMap<(&str, i64), i64> = BTreeMap::new();
         for ((worker, at), delta) in &folded.caseload.map {
             *epochs.entry((worker.as_str(), at.0 >> 51)).or_insert(0) += delta;
         }
-        let mut app = tx.appender("stage_caseload_epoch")?;
-        for ((worker, epoch), delta) in epochs {
+        let mut app = tx.appender("caseload_epoch_pending")?;
+        for ((worker, epoch), delta) in &epochs {
             app.append_row(params![worker, epoch, delta])?;
         }
         app.flush()?;
-        drop(app);
-        run(tx, &[MERGE_CASELOAD_EPOCH, CLEAR_STAGE_CASELOAD_EPOCH])?;
+        pending += epochs.len();
     }
     if !folded.ledger.is_empty() {
         let mut days: BTreeMap<(&str, &str, i32), (i64, i64)> = BTreeMap::new();
@@ -254,14 +236,12 @@ pub(crate) fn write_batch(
             e.0 += r.num;
             e.1 += r.den;
         }
-        let mut app = tx.appender("stage_day_agg")?;
-        for ((indicator, zone, day), (num, den)) in days {
+        let mut app = tx.appender("day_agg_pending")?;
+        for ((indicator, zone, day), (num, den)) in &days {
             app.append_row(params![indicator, zone, day, num, den])?;
         }
         app.flush()?;
-        drop(app);
-        run(tx, &[MERGE_DAY_AGG])?;
-        run(tx, &[MERGE_MONTH_AGG, CLEAR_STAGE_DAY_AGG])?;
+        pending += days.len();
     }
     check(crash, CrashPoint::AfterAggregates)?;
 
@@ -311,5 +291,5 @@ pub(crate) fn write_batch(
         out.applied as i64,
         out.max_occurred.map(|t| t.0)
     ])?;
-    Ok(())
+    Ok(pending)
 }

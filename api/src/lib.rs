@@ -21,7 +21,7 @@ pub mod status;
 pub mod suppression;
 
 pub use error::ApiError;
-pub use state::{AppState, Health};
+pub use state::{AppParts, AppState, Health};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{self, Next};

@@ -3,6 +3,7 @@
 
 use crate::ingest::{DLQ, TOPIC};
 use crate::load::{start_pipeline, steady_producer};
+use crate::server_latency;
 use crate::sys::{machine, save, summary};
 use anyhow::{anyhow, bail, Context, Result};
 use childstat_ingest::EmbeddedBroker;
@@ -30,6 +31,9 @@ pub struct WrkResult {
     pub p99_ms: f64,
     pub requests_per_sec: f64,
     pub errors: u64,
+    /// The same requests as the server timed them (`None` if it saw none): bucket bounds.
+    pub server_p50_ms: Option<f64>,
+    pub server_p99_ms: Option<f64>,
 }
 
 /// wrk prints latencies as `1.23ms`, `456.00us` or `1.02s`.
@@ -132,11 +136,18 @@ pub fn run(a: Args<'_>) -> Result<()> {
             )
         })
         .collect();
-    let routes = [("current", current), ("history_1y_daily", history)];
+    let routes = [
+        ("current", "/api/v1/zones/:zone/indicators", current),
+        (
+            "history_1y_daily",
+            "/api/v1/zones/:zone/indicators/:name/history",
+            history,
+        ),
+    ];
     let db = a.work.join("api.duckdb");
     let rt = tokio::runtime::Runtime::new()?;
     let mut results: Vec<(&str, Vec<WrkResult>)> =
-        routes.iter().map(|(n, _)| (*n, Vec::new())).collect();
+        routes.iter().map(|(n, _, _)| (*n, Vec::new())).collect();
     let mut produced = Vec::new();
     for run in 0..a.runs {
         for ext in ["", ".wal"] {
@@ -156,17 +167,31 @@ pub fn run(a: Args<'_>) -> Result<()> {
         // Ingest reaches its steady state before the load starts.
         std::thread::sleep(Duration::from_secs(5));
         let base = format!("http://{}", p.addr);
-        for (i, (name, paths)) in routes.iter().enumerate() {
+        let scrape = || -> Result<String> {
+            rt.block_on(async {
+                Ok(reqwest::get(format!("{base}/metrics"))
+                    .await?
+                    .text()
+                    .await?)
+            })
+        };
+        for (i, (name, label, paths)) in routes.iter().enumerate() {
             let script_path = a.work.join(format!("wrk-{name}.lua"));
             std::fs::write(&script_path, script(paths))?;
-            let r = wrk(&base, &script_path, a.connections, a.seconds)?;
+            let before = server_latency::route_buckets(&scrape()?, label);
+            let mut r = wrk(&base, &script_path, a.connections, a.seconds)?;
+            let after = server_latency::route_buckets(&scrape()?, label);
+            r.server_p50_ms = server_latency::quantile_bound_ms(&before, &after, 0.5);
+            r.server_p99_ms = server_latency::quantile_bound_ms(&before, &after, 0.99);
             eprintln!(
-                "run {} {name}: p50 {:.2} ms, p99 {:.2} ms, {:.0} requests/s, {} errors",
+                "run {} {name}: p50 {:.2} ms, p99 {:.2} ms, {:.0} requests/s, {} errors; in the server p50 ≤ {:?} ms, p99 ≤ {:?} ms",
                 run + 1,
                 r.p50_ms,
                 r.p99_ms,
                 r.requests_per_sec,
-                r.errors
+                r.errors,
+                r.server_p50_ms,
+                r.server_p99_ms,
             );
             results[i].1.push(r);
         }
@@ -182,12 +207,15 @@ pub fn run(a: Args<'_>) -> Result<()> {
     let mut routes_json = serde_json::Map::new();
     for (name, rs) in &results {
         let col = |f: fn(&WrkResult) -> f64| rs.iter().map(f).collect::<Vec<f64>>();
+        let seen = |f: fn(&WrkResult) -> Option<f64>| rs.iter().filter_map(f).collect::<Vec<f64>>();
         routes_json.insert(
             name.to_string(),
             serde_json::json!({
                 "p50_ms": summary(&col(|r| r.p50_ms)),
                 "p99_ms": summary(&col(|r| r.p99_ms)),
                 "requests_per_sec": summary(&col(|r| r.requests_per_sec)),
+                "server_p50_ms_bound": summary(&seen(|r| r.server_p50_ms)),
+                "server_p99_ms_bound": summary(&seen(|r| r.server_p99_ms)),
                 "errors": rs.iter().map(|r| r.errors).sum::<u64>(),
             }),
         );

@@ -16,6 +16,7 @@ mod load;
 mod queries;
 mod replay;
 mod report;
+mod server_latency;
 mod stats;
 mod sys;
 

@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use childstat::settings::store_settings;
 use childstat_aggregator::Store;
-use childstat_api::{AppState, Health};
+use childstat_api::{AppParts, AppState, Health};
 use childstat_config::Config;
 use childstat_core::Ts;
 use childstat_telemetry::Metrics;
@@ -74,7 +74,7 @@ pub fn fixture_with(cfg: Config, setup: impl FnOnce(&mut Store, &Config)) -> Fix
 /// index keeps every ledger row, so reads at the pinned clock go through it.
 pub fn state_for(store: &mut Store, cfg: &Config) -> AppState {
     store.serving_detail_days(None);
-    AppState {
+    AppState::from(AppParts {
         pool: Arc::new(store.read_pool(2).expect("pool")),
         zones: Arc::new(cfg.zone_set()),
         metrics: Metrics::new(),
@@ -82,7 +82,7 @@ pub fn state_for(store: &mut Store, cfg: &Config) -> AppState {
         config: Arc::new(cfg.clone()),
         alerts: childstat::alerting::new_board(cfg).expect("alert rules"),
         clock: Arc::new(|| Ts::parse_rfc3339(NOW).expect("ts")),
-    }
+    })
 }
 
 /// Status, content type and body of a GET.

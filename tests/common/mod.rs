@@ -151,6 +151,30 @@ pub fn sim_messages(seed: u64, n: usize, dup: f64, invalid: f64) -> Vec<SimMessa
     simulator(seed, dup, invalid).take(n).collect()
 }
 
+/// `n` simulated messages with `dup` duplicates, decoded as the validator accepts them, at
+/// offsets 0.. of partition 0 of topic `t` (the few the validator rejects are left out).
+pub fn sim_accepted(seed: u64, n: usize, dup: f64) -> Vec<childstat_core::Accepted> {
+    let zones = Config::embedded_defaults().zone_set();
+    let now = Ts::parse_rfc3339("2026-11-01T00:00:00Z").expect("ts");
+    let limits = childstat_core::DecodeLimits::default();
+    sim_messages(seed, n, dup, 0.0)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            let event = childstat_core::decode(m.payload(), &zones, &limits, now).ok()?;
+            Some(childstat_core::Accepted {
+                event,
+                payload: String::from_utf8_lossy(m.payload()).into_owned(),
+                source: childstat_core::Source {
+                    topic: "t".into(),
+                    partition: 0,
+                    offset: i as i64,
+                },
+            })
+        })
+        .collect()
+}
+
 pub fn as_kv(msgs: &[SimMessage]) -> Vec<(String, Vec<u8>)> {
     msgs.iter()
         .map(|m| (m.key().to_string(), m.payload().to_vec()))

@@ -4,8 +4,18 @@
 use std::path::Path;
 
 const QUERIES: &[(&str, &str)] = &[
-    ("day_agg", "SELECT indicator, zone, day, num, den FROM day_agg WHERE num <> 0 OR den <> 0 ORDER BY ALL"),
-    ("month_agg", "SELECT indicator, zone, month, num, den FROM month_agg WHERE num <> 0 OR den <> 0 ORDER BY ALL"),
+    // Merged and pending sums together: where two runs cut their batches differently, a key's
+    // sum may sit in either table.
+    (
+        "day_agg",
+        "SELECT indicator, zone, day, sum(num), sum(den) FROM day_sums GROUP BY ALL
+         HAVING sum(num) <> 0 OR sum(den) <> 0 ORDER BY ALL",
+    ),
+    (
+        "month_agg",
+        "SELECT indicator, zone, month, sum(num), sum(den) FROM month_sums GROUP BY ALL
+         HAVING sum(num) <> 0 OR sum(den) <> 0 ORDER BY ALL",
+    ),
     (
         "ledger",
         "SELECT indicator, zone, at_ns, sum(num), sum(den) FROM contrib_ledger GROUP BY ALL
@@ -17,7 +27,8 @@ const QUERIES: &[(&str, &str)] = &[
     ),
     (
         "caseload_epoch",
-        "SELECT worker_id, epoch, delta FROM caseload_epoch WHERE delta <> 0 ORDER BY ALL",
+        "SELECT worker_id, epoch, sum(delta) FROM caseload_epoch_sums GROUP BY ALL
+         HAVING sum(delta) <> 0 ORDER BY ALL",
     ),
     ("investigations", "SELECT investigation_id, family_id, zone, received_at, opened, state FROM investigations ORDER BY ALL"),
     ("workers", "SELECT * FROM workers ORDER BY ALL"),
