@@ -24,13 +24,19 @@ CREATE VIEW day_sums AS
     UNION ALL
     SELECT indicator, zone, day, num, den FROM day_agg_pending;
 
+-- The pending day sums by local month (month = year * 12 + month - 1, as in `month_agg`):
+-- read through `month_sums`, and what a merge adds to `month_agg`.
+CREATE VIEW month_agg_pending AS
+    SELECT indicator, zone,
+           (year(DATE '1970-01-01' + day) * 12 + month(DATE '1970-01-01' + day) - 1)::INTEGER
+               AS month,
+           num, den
+    FROM day_agg_pending;
+
 CREATE VIEW month_sums AS
     SELECT indicator, zone, month, num, den FROM month_agg
     UNION ALL
-    SELECT indicator, zone,
-           (year(DATE '1970-01-01' + day) * 12 + month(DATE '1970-01-01' + day) - 1)::INTEGER,
-           num, den
-    FROM day_agg_pending;
+    SELECT indicator, zone, month, num, den FROM month_agg_pending;
 
 CREATE VIEW caseload_epoch_sums AS
     SELECT worker_id, epoch, delta FROM caseload_epoch

@@ -112,53 +112,21 @@ pub fn fold_batch(
     out
 }
 
-/// Appends `new − old` to the ledger, leaving out keys that did not change. Both are one
-/// investigation's or worker's few contributions, in key order, so this is one walk over
-/// each: summing a whole batch's differences into one map first (string keys, tens of
-/// thousands of them) took a third of the fold. Rows of different investigations may share
+/// Appends `new − old` to the ledger. Both are one investigation's or worker's few
+/// contributions: summing a whole batch's differences into one map first (string keys, tens
+/// of thousands of them) took a third of the fold. Rows of different investigations may share
 /// a key; every reader sums.
 fn push_diff(ledger: &mut Vec<LedgerRow>, old: &Contribs, new: &Contribs, cal: &Calendar) {
-    use std::cmp::Ordering;
-    let mut o = old.map.iter().peekable();
-    let mut n = new.map.iter().peekable();
-    loop {
-        let (key, num, den) = match (o.peek(), n.peek()) {
-            (None, None) => break,
-            (Some(&(ko, vo)), None) => {
-                o.next();
-                (ko, -vo.0, -vo.1)
-            }
-            (None, Some(&(kn, vn))) => {
-                n.next();
-                (kn, vn.0, vn.1)
-            }
-            (Some(&(ko, vo)), Some(&(kn, vn))) => match ko.cmp(kn) {
-                Ordering::Less => {
-                    o.next();
-                    (ko, -vo.0, -vo.1)
-                }
-                Ordering::Greater => {
-                    n.next();
-                    (kn, vn.0, vn.1)
-                }
-                Ordering::Equal => {
-                    o.next();
-                    n.next();
-                    (kn, vn.0 - vo.0, vn.1 - vo.1)
-                }
-            },
-        };
-        if (num, den) != (0, 0) {
-            ledger.push(LedgerRow {
-                day: cal.day_of(key.at),
-                indicator: key.indicator,
-                zone: key.zone.clone(),
-                at: key.at,
-                num,
-                den,
-            });
-        }
-    }
+    ledger.extend(
+        Contribs::changes(old, new).map(|(key, num, den)| LedgerRow {
+            day: cal.day_of(key.at),
+            indicator: key.indicator,
+            zone: key.zone.clone(),
+            at: key.at,
+            num,
+            den,
+        }),
+    );
 }
 
 type FamilyView<'a> = BTreeMap<&'a str, Vec<(String, Ts)>>;

@@ -30,10 +30,8 @@ const MERGE_DAY_AGG: &str = "
     SET num = num + excluded.num, den = den + excluded.den";
 const MERGE_MONTH_AGG: &str = "
     INSERT INTO month_agg
-    SELECT indicator, zone,
-           (year(DATE '1970-01-01' + day) * 12 + month(DATE '1970-01-01' + day) - 1)::INTEGER,
-           sum(num)::BIGINT, sum(den)::BIGINT
-    FROM day_agg_pending
+    SELECT indicator, zone, month, sum(num)::BIGINT, sum(den)::BIGINT
+    FROM month_agg_pending
     GROUP BY ALL
     ON CONFLICT (indicator, zone, month) DO UPDATE
     SET num = num + excluded.num, den = den + excluded.den";

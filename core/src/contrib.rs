@@ -56,11 +56,34 @@ impl Contribs {
         }
     }
 
-    /// `new - old`: the rows the ledger must gain.
-    pub fn diff(old: &Contribs, new: &Contribs) -> Contribs {
-        let mut out = new.clone();
-        out.merge(old, -1);
-        out
+    /// `new − old` per key, in key order, leaving out keys whose sums did not change: the
+    /// rows the ledger must gain. One ordered walk over both maps, with no map built.
+    pub fn changes<'a>(
+        old: &'a Contribs,
+        new: &'a Contribs,
+    ) -> impl Iterator<Item = (&'a ContribKey, i64, i64)> + 'a {
+        use std::cmp::Ordering;
+        let mut o = old.map.iter().peekable();
+        let mut n = new.map.iter().peekable();
+        std::iter::from_fn(move || loop {
+            let side = match (o.peek(), n.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some((ko, _)), Some((kn, _))) => ko.cmp(kn),
+            };
+            let (key, num, den) = match side {
+                Ordering::Less => o.next().map(|(k, v)| (k, -v.0, -v.1))?,
+                Ordering::Greater => n.next().map(|(k, v)| (k, v.0, v.1))?,
+                Ordering::Equal => {
+                    let (_, vo) = o.next()?;
+                    n.next().map(|(k, vn)| (k, vn.0 - vo.0, vn.1 - vo.1))?
+                }
+            };
+            if (num, den) != (0, 0) {
+                return Some((key, num, den));
+            }
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -352,5 +375,30 @@ impl WorkerState {
             }
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_equal_new_minus_old() {
+        let t = |h: i64| Ts(h * 3_600_000_000_000);
+        let mut old = Contribs::default();
+        old.add(Indicator::Intakes, "Z01", t(1), 1, 0);
+        old.add(Indicator::Intakes, "Z02", t(1), 1, 0);
+        old.add(Indicator::Contact24hRate, "Z01", t(2), 1, 1);
+        let mut new = Contribs::default();
+        new.add(Indicator::Intakes, "Z01", t(1), 1, 0);
+        new.add(Indicator::Contact24hRate, "Z01", t(2), 0, 1);
+        new.add(Indicator::Contact24hRate, "Z03", t(5), 1, 1);
+        let mut expected = new.clone();
+        expected.merge(&old, -1);
+        let got: Vec<(ContribKey, (i64, i64))> = Contribs::changes(&old, &new)
+            .map(|(k, n, d)| (k.clone(), (n, d)))
+            .collect();
+        assert_eq!(got, expected.map.into_iter().collect::<Vec<_>>());
+        assert_eq!(got.len(), 3, "the unchanged Z01 intake is left out");
     }
 }
