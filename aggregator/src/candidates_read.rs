@@ -1,7 +1,7 @@
 //! Case candidates: open investigations decoded from their stored state and judged by the
 //! pure core. Only the reviewer-facing API reads this.
 
-use crate::error::{AggError, Result};
+use crate::error::Result;
 use crate::reader::ReadPool;
 use childstat_core::candidates::{candidate, rank, Candidate, Criterion};
 use childstat_core::{InvState, Ts};
@@ -39,7 +39,7 @@ impl ReadPool {
         let mut rows = stmt.query([as_of.0])?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
-            let state = decode_inv_state(&r.get::<_, String>(1)?)?;
+            let state = decode_inv_state(&r.get::<_, Vec<u8>>(1)?)?;
             let Some(zone) = state.zone_at(as_of) else {
                 continue;
             };
@@ -54,10 +54,7 @@ impl ReadPool {
     }
 }
 
-/// An investigation's stored JSON state.
-pub(crate) fn decode_inv_state(json: &str) -> Result<InvState> {
-    serde_json::from_str(json).map_err(|source| AggError::CorruptState {
-        table: "investigations",
-        source,
-    })
+/// An investigation's stored state (`core::state_codec`).
+pub(crate) fn decode_inv_state(stored: &[u8]) -> Result<InvState> {
+    Ok(childstat_core::decode_inv_state(stored)?)
 }

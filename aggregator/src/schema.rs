@@ -40,9 +40,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "pending_sums",
         sql: include_str!("../migrations/0006_pending_sums.sql"),
     },
+    Migration {
+        version: 7,
+        name: "binary_state",
+        sql: include_str!("../migrations/0007_binary_state.sql"),
+    },
 ];
 
-pub const CURRENT_VERSION: i32 = 6;
+pub const CURRENT_VERSION: i32 = 7;
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)";
@@ -76,16 +81,22 @@ mod tests {
     use super::*;
     use childstat_core::{InvState, Ts};
 
-    /// A database at version 3 gains `closed_at`, read back from each state's JSON.
-    #[test]
-    fn closed_at_is_backfilled_from_the_state() {
-        let mut conn = Connection::open_in_memory().expect("duckdb");
+    /// An in-memory database with the first `version` migrations applied.
+    fn at_version(version: usize) -> Connection {
+        let conn = Connection::open_in_memory().expect("duckdb");
         conn.execute_batch(CREATE_MIGRATIONS_TABLE).expect("table");
-        for m in &MIGRATIONS[..3] {
+        for m in &MIGRATIONS[..version] {
             conn.execute_batch(m.sql).expect("migration");
             conn.execute(INSERT_APPLIED, duckdb::params![m.version, m.name])
                 .expect("record");
         }
+        conn
+    }
+
+    /// A database at version 3 gains `closed_at`, read back from each state's JSON.
+    #[test]
+    fn closed_at_is_backfilled_from_the_state() {
+        let mut conn = at_version(3);
         let closed = InvState {
             first_closed: Some(Ts(1_790_000_000_123_456_789)),
             ..InvState::default()
@@ -99,7 +110,7 @@ mod tests {
             )
             .expect("insert");
         }
-        assert_eq!(migrate(&mut conn).expect("migrate"), 3);
+        assert_eq!(migrate(&mut conn).expect("migrate"), 4);
         let got: Vec<(String, Option<i64>)> = conn
             .prepare("SELECT investigation_id, closed_at FROM investigations ORDER BY 1")
             .expect("prepare")
@@ -114,5 +125,50 @@ mod tests {
                 ("open".to_string(), None)
             ]
         );
+    }
+
+    /// A database at version 6 keeps its JSON states through the rebuild into a BLOB column,
+    /// and they decode to the same states; a state written afterwards is binary.
+    #[test]
+    fn json_states_survive_the_binary_state_migration() {
+        let mut conn = at_version(6);
+        let closed = InvState {
+            first_closed: Some(Ts(1_790_000_000_123_456_789)),
+            family_team_conferences: 3,
+            ..InvState::default()
+        };
+        let json = serde_json::to_string(&closed).expect("json");
+        conn.execute(
+            "INSERT INTO investigations VALUES ('a', 'F1', 'Z01', 5, true, ?, 1790000000123456789)",
+            duckdb::params![json],
+        )
+        .expect("insert");
+        assert_eq!(migrate(&mut conn).expect("migrate"), 1);
+        let (stored, closed_at, family): (Vec<u8>, Option<i64>, String) = conn
+            .query_row(
+                "SELECT state, closed_at, family_id FROM investigations WHERE investigation_id = 'a'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .expect("row");
+        assert_eq!(stored, json.as_bytes());
+        assert_eq!(
+            childstat_core::decode_inv_state(&stored).expect("decode"),
+            closed
+        );
+        assert_eq!(
+            (closed_at, family.as_str()),
+            (Some(1_790_000_000_123_456_789), "F1")
+        );
+        let binary = childstat_core::encode_inv_state(&closed).expect("encode");
+        conn.execute(
+            "INSERT OR REPLACE INTO investigations VALUES ('a', 'F1', 'Z01', 5, true, ?, NULL)",
+            duckdb::params![binary],
+        )
+        .expect("replace");
+        let stored: Vec<u8> = conn
+            .query_row("SELECT state FROM investigations", [], |r| r.get(0))
+            .expect("row");
+        assert_eq!(stored[0], childstat_core::state_codec::FORMAT_V1);
     }
 }

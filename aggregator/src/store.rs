@@ -175,7 +175,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(UNOPENED_STATES)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let s = crate::candidates_read::decode_inv_state(&r.get::<_, String>(0)?)?;
+            let s = crate::candidates_read::decode_inv_state(&r.get::<_, Vec<u8>>(0)?)?;
             for p in s.pending.iter().filter(|p| p.arrived_at <= cutoff) {
                 *out.entry(p.zone.clone()).or_insert(0) += 1;
             }

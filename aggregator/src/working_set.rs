@@ -110,7 +110,7 @@ impl Store {
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
-            let state = crate::candidates_read::decode_inv_state(&r.get::<_, String>(1)?)?;
+            let state = crate::candidates_read::decode_inv_state(&r.get::<_, Vec<u8>>(1)?)?;
             self.mem.invs.insert(id, state);
         }
         Ok(())

@@ -73,7 +73,8 @@ fn upsert_values(tx: &Transaction<'_>, upsert: &ValuesUpsert, values: &[Value]) 
 
 const INSERT_BATCH: &str = "INSERT INTO batches VALUES (?, ?, ?, ?, ?)";
 
-/// A folded state as stored: JSON, which the readers and the migrations parse.
+/// A worker's folded state as stored: JSON (a few thousand rows, rewritten only when a
+/// worker's status changes, so the binary form of investigations is not worth it here).
 fn state_json(table: &'static str, state: &impl serde::Serialize) -> Result<String> {
     serde_json::to_string(state).map_err(|source| AggError::CorruptState { table, source })
 }
@@ -146,7 +147,7 @@ pub(crate) fn write_batch(
     if !folded.invs.is_empty() {
         let mut app = tx.appender("stage_investigations")?;
         for (id, s) in &folded.invs {
-            let json = state_json("investigations", s)?;
+            let stored = childstat_core::encode_inv_state(s)?;
             let o = s.opening.as_ref();
             app.append_row(params![
                 id,
@@ -154,7 +155,7 @@ pub(crate) fn write_batch(
                 s.zone_at(Ts::MAX),
                 o.map(|o| o.received_at.0),
                 o.is_some(),
-                json,
+                stored,
                 s.first_closed.map(|t| t.0),
             ])?;
         }

@@ -54,34 +54,30 @@ pub fn digest(db: &Path, keep_arrival: bool) -> Vec<(String, Vec<String>)> {
                 let mut cols = Vec::with_capacity(n);
                 for i in 0..n {
                     let v: duckdb::types::Value = r.get(i).expect("value");
-                    cols.push(format!("{v:?}"));
+                    match v {
+                        duckdb::types::Value::Blob(stored) if *name == "investigations" => {
+                            cols.push(state_text(&stored, keep_arrival))
+                        }
+                        v => cols.push(format!("{v:?}")),
+                    }
                 }
-                let mut line = cols.join("|");
-                if !keep_arrival && *name == "investigations" {
-                    line = strip_arrivals(&line);
-                }
-                out.push(line);
+                out.push(cols.join("|"));
             }
             (name.to_string(), out)
         })
         .collect()
 }
 
-fn strip_arrivals(s: &str) -> String {
-    // `"arrived_at":<digits>` inside pending facts is wall-clock, not state.
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find("arrived_at\\\":") {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i + "arrived_at\\\":".len()..];
-        let end = tail
-            .find(|c: char| !c.is_ascii_digit() && c != '-')
-            .unwrap_or(tail.len());
-        out.push_str("arrived_at=*");
-        rest = &tail[end..];
+/// A stored investigation state, decoded, as comparable text. Wall-clock arrival times of
+/// pending facts are not state, so they are blanked unless `keep_arrival`.
+fn state_text(stored: &[u8], keep_arrival: bool) -> String {
+    let mut state = childstat_core::decode_inv_state(stored).expect("stored state decodes");
+    if !keep_arrival {
+        for p in &mut state.pending {
+            p.arrived_at = childstat_core::Ts(0);
+        }
     }
-    out.push_str(rest);
-    out
+    serde_json::to_string(&state).expect("state json")
 }
 
 pub fn assert_same(a: &[(String, Vec<String>)], b: &[(String, Vec<String>)], what: &str) {
