@@ -5,7 +5,7 @@
 
 use crate::error::AppError;
 use crate::settings::{decode_limits, store_settings};
-use childstat_aggregator::{BatchOutcome, Store};
+use childstat_aggregator::{BatchOutcome, Store, WriterPhases};
 use childstat_config::Config;
 use childstat_core::{decode, Accepted, Batch, Source, Ts};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,6 +20,50 @@ pub struct ReplaySummary {
     pub dead_lettered: u64,
     pub skipped: u64,
     pub seconds: f64,
+    /// The writer's time by step, summed over the batches.
+    pub phases: WriterPhases,
+    /// DuckDB's memory by tag at the end, largest first.
+    pub duckdb_memory: Vec<(String, u64)>,
+    /// DuckDB's memory by tag after the batch at which its total was highest.
+    pub duckdb_memory_peak: Vec<(String, u64)>,
+}
+
+impl ReplaySummary {
+    /// The writer's steps as shares of the replay's wall-clock time, e.g.
+    /// `fold 9%, raw_events 21%, ...`: what bounds a replay's speed.
+    pub fn phase_shares(&self) -> String {
+        let total = self.seconds.max(1e-9);
+        WriterPhases::NAMES
+            .iter()
+            .zip(self.phases.as_array())
+            .map(|(name, d)| format!("{name} {:.0}%", 100.0 * d.as_secs_f64() / total))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// DuckDB's memory at the end, e.g. `BASE_TABLE 149 MB, ART_INDEX 8 MB`.
+    pub fn duckdb_memory_line(&self) -> String {
+        memory_line(&self.duckdb_memory)
+    }
+
+    /// DuckDB's memory after the batch at which its total was highest.
+    pub fn duckdb_memory_peak_line(&self) -> String {
+        memory_line(&self.duckdb_memory_peak)
+    }
+}
+
+fn memory_total(tags: &[(String, u64)]) -> u64 {
+    tags.iter().map(|(_, b)| b).sum()
+}
+
+fn memory_line(tags: &[(String, u64)]) -> String {
+    let total = memory_total(tags) as f64 / 1e6;
+    let parts = tags
+        .iter()
+        .map(|(tag, bytes)| format!("{tag} {:.0} MB", *bytes as f64 / 1e6))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{total:.0} MB: {parts}")
 }
 
 pub fn replay(
@@ -85,6 +129,12 @@ pub fn replay(
         });
         for batch in rx {
             add(&mut sum, &store.apply_batch(&batch, Ts::now())?);
+            // One small query a batch: where the memory is when it is highest, not only at
+            // the end.
+            let now = store.duckdb_memory()?;
+            if memory_total(&now) > memory_total(&sum.duckdb_memory_peak) {
+                sum.duckdb_memory_peak = now;
+            }
         }
         // The channel closed: the reader finished or failed; its result says which.
         reader
@@ -100,6 +150,7 @@ pub fn replay(
     })?;
     sum.lines = lines;
     sum.skipped = skipped;
+    sum.duckdb_memory = store.duckdb_memory()?;
     bar.finish_and_clear();
     sum.seconds = started.elapsed().as_secs_f64();
     Ok(sum)
@@ -195,4 +246,5 @@ fn add(sum: &mut ReplaySummary, o: &BatchOutcome) {
     sum.applied += o.applied;
     sum.duplicates += o.duplicates;
     sum.dead_lettered += o.dead_letters.values().sum::<u64>();
+    sum.phases.add(&o.phases);
 }

@@ -13,6 +13,7 @@ use childstat_core::{Accepted, Batch, CaseloadContribs, Ts, WorkerState};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 /// Places where a test can make the writer stop as if the process died: after some rows are
 /// written and before the commit. The open transaction is then dropped, never committed.
@@ -42,6 +43,81 @@ pub struct BatchOutcome {
     /// Zones whose aggregates this batch changed.
     pub zones_touched: Vec<String>,
     pub max_occurred: Option<Ts>,
+    /// Where the writer's time went for this batch.
+    pub phases: WriterPhases,
+}
+
+/// Wall-clock time the writer thread spent in each step of one batch. Operators and the
+/// benchmark harness read it to see whether a slow writer is folding, appending or
+/// committing; it is never part of the state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriterPhases {
+    /// Duplicate check and reading the touched investigations' states back.
+    pub load: Duration,
+    /// Folding the events and diffing contributions (no I/O).
+    pub fold: Duration,
+    pub raw_events: Duration,
+    /// Investigation and worker states, staged and merged.
+    pub states: Duration,
+    pub ledgers: Duration,
+    /// Pending sums, counters, offsets and the batch row.
+    pub sums: Duration,
+    /// Moving pending sums into the keyed tables (every few batches).
+    pub merge: Duration,
+    /// The commit itself, including any checkpoint DuckDB runs then.
+    pub commit: Duration,
+}
+
+/// Laps of the writer's steps.
+pub(crate) struct Stopwatch(Instant);
+
+impl Stopwatch {
+    pub(crate) fn start() -> Stopwatch {
+        Stopwatch(Instant::now())
+    }
+
+    /// Time since the start or the previous lap.
+    pub(crate) fn lap(&mut self) -> Duration {
+        let now = Instant::now();
+        now.duration_since(std::mem::replace(&mut self.0, now))
+    }
+}
+
+impl WriterPhases {
+    pub const NAMES: [&'static str; 8] = [
+        "load",
+        "fold",
+        "raw_events",
+        "states",
+        "ledgers",
+        "sums",
+        "merge",
+        "commit",
+    ];
+
+    pub fn as_array(&self) -> [Duration; 8] {
+        [
+            self.load,
+            self.fold,
+            self.raw_events,
+            self.states,
+            self.ledgers,
+            self.sums,
+            self.merge,
+            self.commit,
+        ]
+    }
+
+    pub fn add(&mut self, o: &WriterPhases) {
+        self.load += o.load;
+        self.fold += o.fold;
+        self.raw_events += o.raw_events;
+        self.states += o.states;
+        self.ledgers += o.ledgers;
+        self.sums += o.sums;
+        self.merge += o.merge;
+        self.commit += o.commit;
+    }
 }
 
 /// A committed batch's rows for the serving indexes, and the commit generation to move once
@@ -109,8 +185,10 @@ impl Store {
         if self.poisoned {
             return Err(AggError::Poisoned);
         }
+        let mut watch = Stopwatch::start();
         let fresh = self.dedupe(&batch.accepted)?;
         self.load_working_set(&fresh)?;
+        let load = watch.lap();
         let mut folded = fold_batch(&self.mem, &fresh, &self.settings, now);
         let batch_id = self.mem.next_batch_id;
         let mut out = BatchOutcome {
@@ -126,6 +204,10 @@ impl Store {
                 .map(|(r, n)| (r.as_str(), *n))
                 .collect(),
             ledger_rows: folded.ledger.len() as u64,
+            phases: WriterPhases {
+                load,
+                ..WriterPhases::default()
+            },
             ..BatchOutcome::default()
         };
         let mut watermark = self.mem.watermark;
@@ -147,14 +229,17 @@ impl Store {
         let zones: HashSet<&str> = folded.ledger.iter().map(|r| r.zone.as_str()).collect();
         out.zones_touched = zones.into_iter().map(str::to_string).collect();
         out.zones_touched.sort();
+        out.phases.fold = watch.lap();
 
         // Any error from here on leaves memory untouched; the dropped transaction rolls back.
         let tx = self.conn.transaction()?;
         let mut pending =
-            self.mem.pending_rows + write_batch(&tx, batch, &fresh, &folded, &out, now, crash)?;
+            self.mem.pending_rows + write_batch(&tx, batch, &fresh, &folded, &mut out, now, crash)?;
+        watch.lap();
         if pending > 0 && pending >= self.mem.merge_after {
             crate::pending_sums::merge_pending(&tx)?;
             pending = 0;
+            out.phases.merge = watch.lap();
         }
         if crash == Some(CrashPoint::BeforeCommit) {
             return Err(AggError::InjectedCrash(CrashPoint::BeforeCommit));
@@ -163,6 +248,7 @@ impl Store {
             self.poisoned = true;
             return Err(e.into());
         }
+        out.phases.commit = watch.lap();
         for a in &fresh {
             self.mem.seen.insert(id_hash(&a.event.event_id));
         }

@@ -37,6 +37,8 @@ pub enum AggError {
     },
     #[error("stored state of investigation row is unreadable: {0}")]
     CorruptInvState(#[from] childstat_core::StateCodecError),
+    #[error("a batch's columns could not be built: {0}")]
+    Columns(String),
     #[error("the writer is poisoned by an earlier failure; restart to reload state")]
     Poisoned,
     #[error("the snapshot for {0} already exists and snapshots are never rewritten; pass --force to retake it (the retake is recorded)")]

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod candidates_read;
 pub mod caseload_read;
+mod columns;
 pub mod error;
 pub mod fold;
 pub mod history;
@@ -24,7 +25,7 @@ pub mod store;
 mod working_set;
 mod write_batch;
 
-pub use apply::{BatchOutcome, CrashPoint, IndexUpdate, LATE_BUCKETS};
+pub use apply::{BatchOutcome, CrashPoint, IndexUpdate, WriterPhases, LATE_BUCKETS};
 pub use error::AggError;
 pub use history::HistoryPoint;
 pub use pending_sums::MERGE_PENDING_AFTER;

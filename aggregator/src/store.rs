@@ -57,6 +57,9 @@ const WRITER_SETTINGS: &str = "SET checkpoint_threshold = '256MB'";
 pub(crate) const STATEMENT_CACHE: usize = 128;
 const UNOPENED_STATES: &str = "SELECT state FROM investigations WHERE NOT opened";
 const COUNT_OPENED: &str = "SELECT count(*) FROM investigations WHERE opened";
+/// DuckDB's own account of its memory, by what holds it (`ART_INDEX`, `BASE_TABLE`, ...).
+const MEMORY_BY_TAG: &str = "SELECT tag, memory_usage_bytes FROM duckdb_memory()
+    WHERE memory_usage_bytes > 0 ORDER BY memory_usage_bytes DESC";
 
 impl Store {
     /// Opens (creating if needed) the database file, migrates it and loads the fold state.
@@ -200,6 +203,14 @@ impl Store {
     /// Opened investigations stored.
     pub fn investigations(&self) -> Result<u64> {
         Ok(self.conn.query_row(COUNT_OPENED, [], |r| r.get(0))?)
+    }
+
+    /// The memory DuckDB holds, by tag, largest first: which part of it grows with the data
+    /// (primary-key indexes are `ART_INDEX`).
+    pub fn duckdb_memory(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare(MEMORY_BY_TAG)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 }
 

@@ -1,10 +1,9 @@
 //! Writing one folded batch inside the open transaction: raw events, states, ledgers,
 //! pending sums, counters and offsets. Nothing here commits; `apply.rs` does.
 
-use crate::apply::{BatchOutcome, CrashPoint, LATE_BUCKETS};
+use crate::apply::{BatchOutcome, CrashPoint, Stopwatch, LATE_BUCKETS};
 use crate::error::{AggError, Result};
 use crate::fold::Folded;
-use crate::memory::id_hash;
 use childstat_core::{Accepted, Batch, Ts};
 use duckdb::types::Value;
 use duckdb::{params, Transaction};
@@ -100,65 +99,24 @@ pub(crate) fn write_batch(
     batch: &Batch,
     fresh: &[&Accepted],
     folded: &Folded,
-    out: &BatchOutcome,
+    out: &mut BatchOutcome,
     now: Ts,
     crash: Option<CrashPoint>,
 ) -> Result<usize> {
     let batch_id = out.batch_id;
+    let mut watch = Stopwatch::start();
     {
         let mut app = tx.appender("raw_events")?;
-        for a in fresh {
-            let r = crate::rawrow::RawRow::of(a);
-            app.append_row(params![
-                a.event.event_id,
-                id_hash(&a.event.event_id),
-                a.event.event_type().as_str(),
-                a.event.zone,
-                a.event.occurred_at.0,
-                a.event.recorded_at.0,
-                r.investigation_id,
-                r.worker_id,
-                r.supervisor_id,
-                r.family_id,
-                r.received_at,
-                r.children,
-                r.children_seen,
-                r.kind,
-                r.outcome,
-                r.role,
-                r.status,
-                r.heightened,
-                r.after_hours,
-                r.by_ecs,
-                r.emergency,
-                a.payload,
-                a.source.topic,
-                a.source.partition,
-                a.source.offset,
-                now.0,
-                batch_id,
-            ])?;
-        }
+        app.append_record_batch(crate::columns::raw_events(fresh, now, batch_id)?)?;
         app.flush()?;
     }
+    out.phases.raw_events = watch.lap();
     check(crash, CrashPoint::AfterRawEvents)?;
 
     // Most batches change no worker and some no investigation: their statements are skipped.
     if !folded.invs.is_empty() {
         let mut app = tx.appender("stage_investigations")?;
-        for (id, s) in &folded.invs {
-            let stored = childstat_core::encode_inv_state(s)?;
-            let o = s.opening.as_ref();
-            app.append_row(params![
-                id,
-                o.map(|o| o.family_id.as_str()),
-                s.zone_at(Ts::MAX),
-                o.map(|o| o.received_at.0),
-                o.is_some(),
-                stored,
-                s.first_closed.map(|t| t.0),
-            ])?;
-        }
+        app.append_record_batch(crate::columns::investigations(&folded.invs)?)?;
         app.flush()?;
         drop(app);
         run(tx, &[MERGE_INVESTIGATIONS, CLEAR_STAGE_INVESTIGATIONS])?;
@@ -189,21 +147,12 @@ pub(crate) fn write_batch(
         drop(app);
         run(tx, &[MERGE_WORKERS, CLEAR_STAGE_WORKERS])?;
     }
+    out.phases.states = watch.lap();
     check(crash, CrashPoint::AfterState)?;
 
     {
         let mut app = tx.appender("contrib_ledger")?;
-        for r in &folded.ledger {
-            app.append_row(params![
-                r.indicator.name(),
-                r.zone,
-                r.at.0,
-                r.day,
-                r.num,
-                r.den,
-                batch_id
-            ])?;
-        }
+        app.append_record_batch(crate::columns::ledger(&folded.ledger, batch_id)?)?;
         app.flush()?;
         let mut app = tx.appender("caseload_ledger")?;
         for ((worker, at), delta) in &folded.caseload.map {
@@ -211,6 +160,7 @@ pub(crate) fn write_batch(
         }
         app.flush()?;
     }
+    out.phases.ledgers = watch.lap();
     check(crash, CrashPoint::AfterLedger)?;
 
     // The batch's day sums and caseload epochs, summed in memory from its own rows and
@@ -292,5 +242,6 @@ pub(crate) fn write_batch(
         out.applied as i64,
         out.max_occurred.map(|t| t.0)
     ])?;
+    out.phases.sums = watch.lap();
     Ok(pending)
 }

@@ -22,7 +22,7 @@ mod sys;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
@@ -58,7 +58,7 @@ enum Command {
         #[arg(long)]
         reuse: bool,
         /// Where the JSON results go.
-        #[arg(long, default_value = "bench/results/latest.json")]
+        #[arg(long, default_value = RESULTS)]
         out: PathBuf,
     },
     /// Ingest throughput end to end (embedded broker → DuckDB) beside a bare rdkafka consumer
@@ -85,6 +85,9 @@ enum Command {
         /// Lines per transaction (default: the replay command's own).
         #[arg(long)]
         batch_size: Option<usize>,
+        /// DuckDB's memory cap (`storage.memory_limit`) for the replays.
+        #[arg(long, default_value = replay::SPEED_MEMORY_LIMIT)]
+        memory_limit: String,
         #[command(flatten)]
         paths: Paths,
     },
@@ -94,6 +97,9 @@ enum Command {
         events: u64,
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// DuckDB's memory cap (`storage.memory_limit`) for the replays.
+        #[arg(long, default_value = replay::LEAN_MEMORY_LIMIT)]
+        memory_limit: String,
         #[command(flatten)]
         paths: Paths,
     },
@@ -132,7 +138,7 @@ enum Command {
     },
     /// Rewrite docs/benchmarks.md from the last results and bench/notes.md.
     Report {
-        #[arg(long, default_value = "bench/results/latest.json")]
+        #[arg(long, default_value = RESULTS)]
         results: PathBuf,
     },
 }
@@ -143,12 +149,28 @@ struct Paths {
     #[arg(long, default_value = "bench/work")]
     work: PathBuf,
     /// Where the JSON results go (each scenario replaces its own entry).
-    #[arg(long, default_value = "bench/results/latest.json")]
+    #[arg(long, default_value = RESULTS)]
     out: PathBuf,
 }
 
 const NOTES: &str = "bench/notes.md";
 const REPORT: &str = "docs/benchmarks.md";
+const RESULTS: &str = "bench/results/latest.json";
+
+/// Rewrites the report from `results`. Only the official results file rewrites
+/// docs/benchmarks.md; a side experiment with `--out elsewhere.json` gets `elsewhere.md`
+/// beside it, so trying something never overwrites the published figures.
+fn publish(results: &Path) -> Result<()> {
+    report::write(results, NOTES.as_ref(), &report_path(results))
+}
+
+fn report_path(results: &Path) -> PathBuf {
+    if results == Path::new(RESULTS) {
+        PathBuf::from(REPORT)
+    } else {
+        results.with_extension("md")
+    }
+}
 
 fn main() -> Result<()> {
     if cfg!(debug_assertions) {
@@ -165,7 +187,7 @@ fn main() -> Result<()> {
             out,
         } => {
             queries::run(years, per_year, queries, runs, &db, reuse, &out)?;
-            report::write(&out, NOTES.as_ref(), REPORT.as_ref())
+            publish(&out)
         }
         Command::Ingest {
             events,
@@ -182,24 +204,26 @@ fn main() -> Result<()> {
                 work: &paths.work,
                 out: &paths.out,
             })?;
-            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+            publish(&paths.out)
         }
         Command::Replay {
             events,
             runs,
             batch_size,
+            memory_limit,
             paths,
         } => {
-            replay_scenario(events, runs, batch_size, "replay", &paths)?;
-            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+            replay_scenario(events, runs, batch_size, "replay", &memory_limit, &paths)?;
+            publish(&paths.out)
         }
         Command::Memory {
             events,
             runs,
+            memory_limit,
             paths,
         } => {
-            replay_scenario(events, runs, None, "memory", &paths)?;
-            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+            replay_scenario(events, runs, None, "memory", &memory_limit, &paths)?;
+            publish(&paths.out)
         }
         Command::Freshness {
             rate,
@@ -216,7 +240,7 @@ fn main() -> Result<()> {
                 work: &paths.work,
                 out: &paths.out,
             })?;
-            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+            publish(&paths.out)
         }
         Command::Api {
             state,
@@ -227,7 +251,7 @@ fn main() -> Result<()> {
             paths,
         } => {
             api_scenario(&state, rate, connections, seconds, runs, &paths)?;
-            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+            publish(&paths.out)
         }
         Command::All { paths } => {
             let state = paths.work.join("queries.duckdb");
@@ -240,7 +264,14 @@ fn main() -> Result<()> {
                 work: &paths.work,
                 out: &paths.out,
             })?;
-            replay_scenario(5_000_000, 3, None, "replay", &paths)?;
+            replay_scenario(
+                5_000_000,
+                3,
+                None,
+                "replay",
+                replay::SPEED_MEMORY_LIMIT,
+                &paths,
+            )?;
             freshness::run(freshness::Args {
                 rate: 2_000,
                 seconds: 60,
@@ -250,10 +281,17 @@ fn main() -> Result<()> {
                 out: &paths.out,
             })?;
             api_scenario(&state, 2_000, 64, 20, 3, &paths)?;
-            replay_scenario(10_000_000, 3, None, "memory", &paths)?;
-            report::write(&paths.out, NOTES.as_ref(), REPORT.as_ref())
+            replay_scenario(
+                10_000_000,
+                3,
+                None,
+                "memory",
+                replay::LEAN_MEMORY_LIMIT,
+                &paths,
+            )?;
+            publish(&paths.out)
         }
-        Command::Report { results } => report::write(&results, NOTES.as_ref(), REPORT.as_ref()),
+        Command::Report { results } => publish(&results),
     }
 }
 
@@ -262,9 +300,11 @@ fn replay_scenario(
     runs: usize,
     batch_size: Option<usize>,
     scenario: &str,
+    memory_limit: &str,
     paths: &Paths,
 ) -> Result<()> {
     replay::run(replay::Args {
+        memory_limit,
         events,
         runs,
         batch_size,
@@ -291,4 +331,18 @@ fn api_scenario(
         work: &paths.work,
         out: &paths.out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_official_results_rewrite_the_published_report() {
+        assert_eq!(report_path(Path::new(RESULTS)), PathBuf::from(REPORT));
+        assert_eq!(
+            report_path(Path::new("/tmp/try/mem512.json")),
+            PathBuf::from("/tmp/try/mem512.md")
+        );
+    }
 }

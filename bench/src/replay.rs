@@ -16,6 +16,8 @@ pub struct Args<'a> {
     pub out: &'a Path,
     /// Results key: "replay" (5 M events, speed) or "memory" (10 M events, RSS and disk).
     pub scenario: &'a str,
+    /// The `storage.memory_limit` the replays run with, in DuckDB's syntax.
+    pub memory_limit: &'a str,
 }
 
 /// The `childstat` binary built beside this harness (same profile).
@@ -86,12 +88,27 @@ struct ReplayRun {
     /// Highest resident set in each quarter of the file.
     rss_by_quarter: [u64; 4],
     db_bytes: u64,
+    /// The "writer time by step" line `childstat replay` prints, if it did.
+    phases: Option<String>,
+    /// The "DuckDB memory at the end" line, if it printed one.
+    duckdb_memory: Option<String>,
+    /// The "DuckDB memory at its highest" line, if it printed one.
+    duckdb_memory_peak: Option<String>,
 }
 
-/// The `storage.memory_limit` the replays run with.
-pub const MEMORY_LIMIT: &str = "2GB";
+/// The replay scenario's `storage.memory_limit`: room for DuckDB's cache, for speed.
+pub const SPEED_MEMORY_LIMIT: &str = "2GB";
+/// The memory scenario's: about the smallest cap DuckDB runs a 10 M-event replay under
+/// (256 MB fails to pin its not-yet-checkpointed appends there), as a host short of memory
+/// would set it.
+pub const LEAN_MEMORY_LIMIT: &str = "512MB";
 
-fn replay_once(file: &Path, db: &Path, batch_size: Option<usize>) -> Result<ReplayRun> {
+fn replay_once(
+    file: &Path,
+    db: &Path,
+    batch_size: Option<usize>,
+    memory_limit: &str,
+) -> Result<ReplayRun> {
     for ext in ["", ".wal", ".deadletters.ndjson"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
@@ -104,7 +121,7 @@ fn replay_once(file: &Path, db: &Path, batch_size: Option<usize>) -> Result<Repl
         .env("CHILDSTAT__LOG__LEVEL", "warn")
         // DuckDB's default cache is 80% of physical memory: a host running childstat caps
         // it, and so does the harness, so that the memory figures mean something.
-        .env("CHILDSTAT__STORAGE__MEMORY_LIMIT", MEMORY_LIMIT)
+        .env("CHILDSTAT__STORAGE__MEMORY_LIMIT", memory_limit)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     if let Some(b) = batch_size {
@@ -135,7 +152,22 @@ fn replay_once(file: &Path, db: &Path, batch_size: Option<usize>) -> Result<Repl
         bail!("childstat replay failed ({status}): {err}");
     }
     eprint!("    {err}");
+    let phases = err
+        .lines()
+        .find_map(|l| l.strip_prefix("writer time by step: "))
+        .map(str::to_string);
+    let duckdb_memory = err
+        .lines()
+        .find_map(|l| l.strip_prefix("DuckDB memory at the end: "))
+        .map(str::to_string);
+    let duckdb_memory_peak = err
+        .lines()
+        .find_map(|l| l.strip_prefix("DuckDB memory at its highest: "))
+        .map(str::to_string);
     Ok(ReplayRun {
+        phases,
+        duckdb_memory,
+        duckdb_memory_peak,
         seconds,
         peak_rss: peak,
         rss_by_quarter: quarters,
@@ -151,9 +183,12 @@ pub fn run(a: Args<'_>) -> Result<()> {
     let (mut floor, mut ours, mut ratio, mut peaks, mut dbs) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut quarters = Vec::new();
+    let mut phases = Vec::new();
+    let mut duckdb_memory = Vec::new();
+    let mut duckdb_memory_peak = Vec::new();
     for run in 0..a.runs {
         let w = wc_l(&file)?;
-        let r = replay_once(&file, &db, a.batch_size)?;
+        let r = replay_once(&file, &db, a.batch_size, a.memory_limit)?;
         let (w_rate, r_rate) = (a.events as f64 / w, a.events as f64 / r.seconds);
         eprintln!(
             "run {}: wc -l {w_rate:.0} lines/s, childstat replay {r_rate:.0} events/s ({:.1} s), peak RSS {:.0} MB, DuckDB {:.0} MB",
@@ -168,6 +203,9 @@ pub fn run(a: Args<'_>) -> Result<()> {
         peaks.push(r.peak_rss as f64);
         dbs.push(r.db_bytes as f64);
         quarters.push(r.rss_by_quarter);
+        phases.extend(r.phases);
+        duckdb_memory.extend(r.duckdb_memory);
+        duckdb_memory_peak.extend(r.duckdb_memory_peak);
     }
     for ext in ["", ".wal", ".deadletters.ndjson"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
@@ -185,12 +223,15 @@ pub fn run(a: Args<'_>) -> Result<()> {
             "events": a.events,
             "file_bytes": file_bytes,
             "batch_size": a.batch_size,
-            "memory_limit": MEMORY_LIMIT,
+            "memory_limit": a.memory_limit,
             "wc_l_lines_per_sec": summary(&floor),
             "childstat_events_per_sec": summary(&ours),
             "ratio_to_wc_l": summary(&ratio),
             "peak_rss_bytes": summary(&peaks),
             "rss_bytes_by_quarter_of_file": quarters,
+            "writer_time_by_step": phases,
+            "duckdb_memory_at_end": duckdb_memory,
+            "duckdb_memory_at_peak": duckdb_memory_peak,
             "db_bytes": summary(&dbs),
             "targets": targets,
         }),

@@ -152,6 +152,7 @@ fn targets_table(all: &Value) -> String {
     let mut md = String::from(
         "## Targets\n\n| scenario | target | median | spread | met |\n|---|---|---|---|---|\n",
     );
+    let mut missed = false;
     for t in TARGETS {
         let Some(s) = all.get(t.scenario) else {
             let _ = writeln!(md, "| {} | | not run | | |", t.what);
@@ -179,6 +180,14 @@ fn targets_table(all: &Value) -> String {
             num(spread),
             t.unit,
             if met { "yes" } else { "**no**" }
+        );
+        missed |= !met;
+    }
+    if missed {
+        md.push_str(
+            "\nFor each target not met, what the profile showed and the concrete reason: \
+             [The missed targets, in short](#the-missed-targets-in-short), with the \
+             measurements behind each in the sections after it.\n",
         );
     }
     md.push('\n');
@@ -241,6 +250,37 @@ fn scenarios(all: &Value) -> String {
                 num(m(s, "db_bytes") / 1e6), num(f(&s["db_bytes"]["spread"]) / 1e6),
                 quarters.join("; "),
             );
+            if let Some(steps) = s["writer_time_by_step"]
+                .as_array()
+                .filter(|a| !a.is_empty())
+            {
+                md.push_str(
+                    "\nThe writer's time by step, as shares of each run's wall-clock time \
+                     (`childstat replay` prints it):\n\n",
+                );
+                for (i, line) in steps.iter().filter_map(|l| l.as_str()).enumerate() {
+                    let _ = writeln!(md, "- run {}: {line}", i + 1);
+                }
+            }
+            for (key, when) in [
+                (
+                    "duckdb_memory_at_peak",
+                    "after the batch at which its total was highest",
+                ),
+                ("duckdb_memory_at_end", "at the end"),
+            ] {
+                if let Some(tags) = s[key].as_array().filter(|a| !a.is_empty()) {
+                    let _ = writeln!(
+                        md,
+                        "\nDuckDB's memory by tag {when}, per run (`duckdb_memory()`; \
+                         primary-key indexes are `ART_INDEX`):\n"
+                    );
+                    for (i, line) in tags.iter().filter_map(|l| l.as_str()).enumerate() {
+                        let _ = writeln!(md, "- run {}: {line}", i + 1);
+                    }
+                    md.push('\n');
+                }
+            }
         }
     }
     if let Some(s) = all.get("freshness") {
@@ -366,13 +406,17 @@ pub fn render(all: &Value, notes: &str) -> String {
             let sq = &q["sql_only"];
             let _ = writeln!(
                 md,
-                "\nThe serving index loaded in {:.0} ms and holds {:.0} MB (+{:.0} MB resident, with \
+                "\nThe serving index loaded in {:.0} ms{} (+{:.0} MB resident, with \
                  the DuckDB cache its load warmed). The same reads by \
                  SQL alone, on the same state in the same run (the path a read takes past the \
                  index's horizon): current p50 {:.2} ms, p99 {:.2} ms; 1-year daily history \
                  p50 {:.2} ms, p99 {:.2} ms.",
                 f(&q["serving_index_load_ms"]),
-                f(&q["serving_index_bytes"]) / 1e6,
+                // Results from before the index counted its bytes lack the figure.
+                q["serving_index_bytes"]
+                    .as_f64()
+                    .map(|b| format!(" and holds {:.0} MB", b / 1e6))
+                    .unwrap_or_default(),
                 f(&q["serving_index_rss_bytes"]) / 1e6,
                 f(&sq["current_p50_ms"]),
                 f(&sq["current_p99_ms"]),

@@ -27,6 +27,6 @@ pub use decode::{decode, DeadLetterReason, DecodeLimits, Rejection};
 pub use event::{Body, Event, EventType, Opened};
 pub use indicator::{Better, Caseload, Indicator, IndicatorValue};
 pub use state::{Applied, InvState};
-pub use state_codec::{decode_inv_state, encode_inv_state, StateCodecError};
+pub use state_codec::{decode_inv_state, encode_inv_state, encode_inv_state_into, StateCodecError};
 pub use time::{Dur, Ts};
 pub use zone::{ZoneInfo, ZoneSet, CITYWIDE};

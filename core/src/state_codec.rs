@@ -31,7 +31,18 @@ pub enum StateCodecError {
 
 /// The stored form of `state`.
 pub fn encode_inv_state(state: &InvState) -> Result<Vec<u8>, StateCodecError> {
-    postcard::to_extend(state, vec![FORMAT_V1]).map_err(|e| StateCodecError::Encode(e.to_string()))
+    let mut out = Vec::new();
+    encode_inv_state_into(state, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the stored form of `state` to `out`, so a writer encoding many states reuses one
+/// buffer.
+pub fn encode_inv_state_into(state: &InvState, out: &mut Vec<u8>) -> Result<(), StateCodecError> {
+    out.push(FORMAT_V1);
+    *out = postcard::to_extend(state, std::mem::take(out))
+        .map_err(|e| StateCodecError::Encode(e.to_string()))?;
+    Ok(())
 }
 
 /// A state from its stored form: the binary format, or JSON from before it existed.

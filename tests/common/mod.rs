@@ -117,9 +117,11 @@ impl Env {
             let high =
                 high_watermarks(&self.brokers, TOPIC, Duration::from_secs(5)).expect("watermarks");
             let stored = p.pool.stored_offsets(TOPIC).expect("stored offsets");
-            let done = high
-                .iter()
-                .all(|(part, h)| *h == 0 || stored.get(part) == Some(h));
+            // An empty answer is metadata not yet known (seen under load), not "caught up".
+            let done = !high.is_empty()
+                && high
+                    .iter()
+                    .all(|(part, h)| *h == 0 || stored.get(part) == Some(h));
             if done {
                 return;
             }
