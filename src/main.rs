@@ -265,12 +265,14 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 "replayed {} lines in {:.1} s ({rate:.0} lines/s): {} applied, {} duplicates, {} dead-lettered, {} already applied before",
                 sum.lines, sum.seconds, sum.applied, sum.duplicates, sum.dead_lettered, sum.skipped
             );
-            eprintln!("writer time by step: {}", sum.phase_shares());
+            eprintln!("{}{}", replay::WRITER_TIME_LINE, sum.phase_shares());
+            let peak = sum.duckdb_memory_peak_line();
+            eprintln!("{}{peak}", replay::DUCKDB_MEMORY_PEAK_LINE);
             eprintln!(
-                "DuckDB memory at its highest: {}",
-                sum.duckdb_memory_peak_line()
+                "{}{}",
+                replay::DUCKDB_MEMORY_END_LINE,
+                sum.duckdb_memory_line()
             );
-            eprintln!("DuckDB memory at the end: {}", sum.duckdb_memory_line());
             Ok(())
         }
     }

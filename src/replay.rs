@@ -12,6 +12,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
+/// The diagnostic lines `childstat replay` prints after its summary start with these; the
+/// benchmark harness finds them by the same constants.
+pub const WRITER_TIME_LINE: &str = "writer time by step: ";
+pub const DUCKDB_MEMORY_PEAK_LINE: &str = "DuckDB memory at its highest: ";
+pub const DUCKDB_MEMORY_END_LINE: &str = "DuckDB memory at the end: ";
+
 #[derive(Debug, Default)]
 pub struct ReplaySummary {
     pub lines: u64,
@@ -22,7 +28,7 @@ pub struct ReplaySummary {
     pub seconds: f64,
     /// The writer's time by step, summed over the batches.
     pub phases: WriterPhases,
-    /// DuckDB's memory by tag at the end, largest first.
+    /// DuckDB's memory by tag after the last batch, largest first.
     pub duckdb_memory: Vec<(String, u64)>,
     /// DuckDB's memory by tag after the batch at which its total was highest.
     pub duckdb_memory_peak: Vec<(String, u64)>,
@@ -133,8 +139,9 @@ pub fn replay(
             // the end.
             let now = store.duckdb_memory()?;
             if memory_total(&now) > memory_total(&sum.duckdb_memory_peak) {
-                sum.duckdb_memory_peak = now;
+                sum.duckdb_memory_peak = now.clone();
             }
+            sum.duckdb_memory = now;
         }
         // The channel closed: the reader finished or failed; its result says which.
         reader
@@ -150,7 +157,6 @@ pub fn replay(
     })?;
     sum.lines = lines;
     sum.skipped = skipped;
-    sum.duckdb_memory = store.duckdb_memory()?;
     bar.finish_and_clear();
     sum.seconds = started.elapsed().as_secs_f64();
     Ok(sum)

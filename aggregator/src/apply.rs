@@ -235,6 +235,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut pending =
             self.mem.pending_rows + write_batch(&tx, batch, &fresh, &folded, &mut out, now, crash)?;
+        // write_batch timed its own steps; restart the lap for the merge.
         watch.lap();
         if pending > 0 && pending >= self.mem.merge_after {
             crate::pending_sums::merge_pending(&tx)?;

@@ -4,6 +4,7 @@
 
 use crate::sys::{bytes_read, machine, proc_status_bytes, save, summary};
 use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -88,13 +89,23 @@ struct ReplayRun {
     /// Highest resident set in each quarter of the file.
     rss_by_quarter: [u64; 4],
     db_bytes: u64,
-    /// The "writer time by step" line `childstat replay` prints, if it did.
-    phases: Option<String>,
-    /// The "DuckDB memory at the end" line, if it printed one.
-    duckdb_memory: Option<String>,
-    /// The "DuckDB memory at its highest" line, if it printed one.
-    duckdb_memory_peak: Option<String>,
+    /// The diagnostic lines `childstat replay` printed, by results key (see [`PRINTED`]).
+    printed: Vec<(&'static str, String)>,
 }
+
+/// The diagnostic lines kept per run: the results key, and the prefix `childstat replay`
+/// prints the line with.
+const PRINTED: [(&str, &str); 3] = [
+    ("writer_time_by_step", childstat::replay::WRITER_TIME_LINE),
+    (
+        "duckdb_memory_at_peak",
+        childstat::replay::DUCKDB_MEMORY_PEAK_LINE,
+    ),
+    (
+        "duckdb_memory_at_end",
+        childstat::replay::DUCKDB_MEMORY_END_LINE,
+    ),
+];
 
 /// The replay scenario's `storage.memory_limit`: room for DuckDB's cache, for speed.
 pub const SPEED_MEMORY_LIMIT: &str = "2GB";
@@ -152,22 +163,15 @@ fn replay_once(
         bail!("childstat replay failed ({status}): {err}");
     }
     eprint!("    {err}");
-    let phases = err
-        .lines()
-        .find_map(|l| l.strip_prefix("writer time by step: "))
-        .map(str::to_string);
-    let duckdb_memory = err
-        .lines()
-        .find_map(|l| l.strip_prefix("DuckDB memory at the end: "))
-        .map(str::to_string);
-    let duckdb_memory_peak = err
-        .lines()
-        .find_map(|l| l.strip_prefix("DuckDB memory at its highest: "))
-        .map(str::to_string);
+    let printed = PRINTED
+        .iter()
+        .filter_map(|&(key, prefix)| {
+            let line = err.lines().find_map(|l| l.strip_prefix(prefix))?;
+            Some((key, line.to_string()))
+        })
+        .collect();
     Ok(ReplayRun {
-        phases,
-        duckdb_memory,
-        duckdb_memory_peak,
+        printed,
         seconds,
         peak_rss: peak,
         rss_by_quarter: quarters,
@@ -183,9 +187,7 @@ pub fn run(a: Args<'_>) -> Result<()> {
     let (mut floor, mut ours, mut ratio, mut peaks, mut dbs) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut quarters = Vec::new();
-    let mut phases = Vec::new();
-    let mut duckdb_memory = Vec::new();
-    let mut duckdb_memory_peak = Vec::new();
+    let mut printed: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for run in 0..a.runs {
         let w = wc_l(&file)?;
         let r = replay_once(&file, &db, a.batch_size, a.memory_limit)?;
@@ -203,9 +205,9 @@ pub fn run(a: Args<'_>) -> Result<()> {
         peaks.push(r.peak_rss as f64);
         dbs.push(r.db_bytes as f64);
         quarters.push(r.rss_by_quarter);
-        phases.extend(r.phases);
-        duckdb_memory.extend(r.duckdb_memory);
-        duckdb_memory_peak.extend(r.duckdb_memory_peak);
+        for (key, line) in r.printed {
+            printed.entry(key).or_default().push(line);
+        }
     }
     for ext in ["", ".wal", ".deadletters.ndjson"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
@@ -214,10 +216,7 @@ pub fn run(a: Args<'_>) -> Result<()> {
         "memory" => serde_json::json!({"peak_rss_bytes": 300e6}),
         _ => serde_json::json!({"childstat_events_per_sec": 500000.0}),
     };
-    save(
-        a.out,
-        a.scenario,
-        serde_json::json!({
+    let mut results = serde_json::json!({
             "scenario": a.scenario,
             "machine": machine(),
             "events": a.events,
@@ -229,11 +228,11 @@ pub fn run(a: Args<'_>) -> Result<()> {
             "ratio_to_wc_l": summary(&ratio),
             "peak_rss_bytes": summary(&peaks),
             "rss_bytes_by_quarter_of_file": quarters,
-            "writer_time_by_step": phases,
-            "duckdb_memory_at_end": duckdb_memory,
-            "duckdb_memory_at_peak": duckdb_memory_peak,
             "db_bytes": summary(&dbs),
             "targets": targets,
-        }),
-    )
+    });
+    for (key, _) in PRINTED {
+        results[key] = serde_json::json!(printed.remove(key).unwrap_or_default());
+    }
+    save(a.out, a.scenario, results)
 }

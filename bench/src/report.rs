@@ -250,37 +250,34 @@ fn scenarios(all: &Value) -> String {
                 num(m(s, "db_bytes") / 1e6), num(f(&s["db_bytes"]["spread"]) / 1e6),
                 quarters.join("; "),
             );
-            if let Some(steps) = s["writer_time_by_step"]
-                .as_array()
-                .filter(|a| !a.is_empty())
-            {
-                md.push_str(
-                    "\nThe writer's time by step, as shares of each run's wall-clock time \
-                     (`childstat replay` prints it):\n\n",
-                );
-                for (i, line) in steps.iter().filter_map(|l| l.as_str()).enumerate() {
-                    let _ = writeln!(md, "- run {}: {line}", i + 1);
-                }
-            }
-            for (key, when) in [
+            const MEMORY: &str = "(`duckdb_memory()`; primary-key indexes are `ART_INDEX`)";
+            for (key, heading) in [
+                (
+                    "writer_time_by_step",
+                    "The writer's time by step, as shares of each run's wall-clock time \
+                     (`childstat replay` prints it):"
+                        .to_string(),
+                ),
                 (
                     "duckdb_memory_at_peak",
-                    "after the batch at which its total was highest",
+                    format!(
+                        "DuckDB's memory by tag after the batch at which its total was highest, \
+                         per run {MEMORY}:"
+                    ),
                 ),
-                ("duckdb_memory_at_end", "at the end"),
+                (
+                    "duckdb_memory_at_end",
+                    format!("DuckDB's memory by tag at the end, per run {MEMORY}:"),
+                ),
             ] {
-                if let Some(tags) = s[key].as_array().filter(|a| !a.is_empty()) {
-                    let _ = writeln!(
-                        md,
-                        "\nDuckDB's memory by tag {when}, per run (`duckdb_memory()`; \
-                         primary-key indexes are `ART_INDEX`):\n"
-                    );
-                    for (i, line) in tags.iter().filter_map(|l| l.as_str()).enumerate() {
+                if let Some(lines) = s[key].as_array().filter(|a| !a.is_empty()) {
+                    let _ = writeln!(md, "\n{heading}\n");
+                    for (i, line) in lines.iter().filter_map(|l| l.as_str()).enumerate() {
                         let _ = writeln!(md, "- run {}: {line}", i + 1);
                     }
-                    md.push('\n');
                 }
             }
+            md.push('\n');
         }
     }
     if let Some(s) = all.get("freshness") {
