@@ -5,6 +5,7 @@ pub mod alerting;
 pub mod cli;
 pub mod error;
 pub mod gauges;
+pub mod ingest_watch;
 pub mod logging;
 pub mod pipeline;
 pub mod prom_rules;

@@ -3,16 +3,16 @@
 
 use crate::error::AppError;
 use crate::gauges::refresh_indicator_gauges;
+use crate::ingest_watch::IngestWatch;
 use crate::settings::{ingest_settings, store_settings};
 use crate::writer::{CrashPlan, WriterTask};
 use childstat_aggregator::{ReadPool, Store};
 use childstat_api::{AppParts, AppState, Health};
-use childstat_config::Config;
+use childstat_config::{Config, OffsetReset};
 use childstat_core::Ts;
-use childstat_ingest::{EmbeddedBroker, Ingest, OffsetLookup};
+use childstat_ingest::{EmbeddedBroker, Ingest, IngestError, OffsetLookup};
 use childstat_telemetry::Metrics;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -134,32 +134,31 @@ impl Pipeline {
         let sd = shutdown.clone();
         let ing = ingest.clone();
         tasks.spawn(async move {
-            (
-                "ingest",
-                ing.run(batch_tx, commit_rx, writer_ready, sd)
-                    .await
-                    .map_err(AppError::from),
-            )
+            let r = match ing.run(batch_tx, commit_rx, writer_ready, sd.clone()).await {
+                // Ingest cannot go on, but the committed figures are still right: the API
+                // keeps serving them, and /readyz and the DeadLetterBlocked alert say why.
+                Err(e @ IngestError::DeadLetterBlocked { .. }) => {
+                    tracing::error!("{e}");
+                    sd.cancelled().await;
+                    Ok(())
+                }
+                r => r.map_err(AppError::from),
+            };
+            ("ingest", r)
         });
 
+        let watch = IngestWatch {
+            ingest: ingest.clone(),
+            pool: pool.clone(),
+            metrics: metrics.clone(),
+            health: health.clone(),
+            topic: cfg.kafka.topic.clone(),
+            from_beginning: cfg.kafka.auto_offset_reset == OffsetReset::Earliest,
+            stall_after: cfg.ingest.stall_after,
+            every: cfg.ingest.watch_interval,
+        };
         let sd = shutdown.clone();
-        let ing = ingest.clone();
-        let h = health.clone();
-        let m = metrics.clone();
-        tasks.spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(5));
-            loop {
-                tokio::select! {
-                    _ = sd.cancelled() => return ("broker probe", Ok(())),
-                    _ = tick.tick() => {
-                        let i = ing.clone();
-                        let up = tokio::task::spawn_blocking(move || i.probe_broker(Duration::from_secs(3))).await.unwrap_or(false);
-                        h.broker_up.store(up, Ordering::Relaxed);
-                        m.broker_up.set(i64::from(up));
-                    }
-                }
-            }
-        });
+        tasks.spawn(async move { ("ingest watch", watch.run(sd).await) });
 
         let sd = shutdown.clone();
         let (p, m, z) = (pool.clone(), metrics.clone(), zones.clone());

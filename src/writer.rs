@@ -51,13 +51,19 @@ impl WriterTask {
         report.tick().await;
         let (mut window_msgs, mut window_start) = (0u64, Instant::now());
         let mut seen = 0u64;
+        // Ingest may stop for good (a dead-letter topic that refuses messages) while the
+        // process stays up: the writer then goes on serving snapshots and orphan counts.
+        let mut batches_open = true;
         let store = StoreThread::start(self.store, WRITER_NICENESS)?;
         loop {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => return Ok(()),
-                b = self.batches.recv() => {
-                    let Some(batch) = b else { return Ok(()) };
+                b = self.batches.recv(), if batches_open => {
+                    let Some(batch) = b else {
+                        batches_open = false;
+                        continue;
+                    };
                     seen += 1;
                     let crash = self.crash.filter(|c| c.batch == seen).map(|c| c.point);
                     let started = Instant::now();

@@ -26,7 +26,9 @@ const CLEAR_STAGE_WORKERS: &str = "DELETE FROM stage_workers";
 const UPSERT_OFFSETS: ValuesUpsert = ValuesUpsert {
     head: "INSERT INTO kafka_offsets VALUES ",
     row: "(?, ?, ?)",
-    tail: " ON CONFLICT (topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset",
+    // Offsets only move forward, whatever order batches of a partition come in.
+    tail: " ON CONFLICT (topic, kafka_partition) DO UPDATE \
+           SET next_offset = greatest(kafka_offsets.next_offset, excluded.next_offset)",
     columns: 3,
 };
 const UPSERT_COUNTERS: ValuesUpsert = ValuesUpsert {

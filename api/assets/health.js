@@ -64,6 +64,12 @@ export function render(d) {
   counters.push(["Waiting for their opening now", int(orphans)]);
   return [
     h("p", { class: "lede" }, "How current the figures are, whether the consumer keeps up with Kafka, and what was rejected."),
+    st.ingest_problem
+      ? h("section", { class: "panel breach-critical ingest-problem", role: "alert", "aria-labelledby": "problem-h" },
+        h("h2", { id: "problem-h" }, "Ingest is not moving"),
+        h("p", { dataset: { key: "health|problem" } }, st.ingest_problem),
+        h("p", { class: "muted" }, "The figures shown stop at the last commit until this is resolved."))
+      : null,
     h("div", { class: "cards health-cards" },
       stat("Kafka broker", st.broker_up ? "reachable" : "unreachable", st.broker_up ? null : "breach-critical", "health|broker",
         st.broker_up ? "The consumer can reach the broker." : "The consumer cannot reach the broker; figures are not updating."),
@@ -72,13 +78,14 @@ export function render(d) {
       stat("Last commit", st.last_commit ? `${duration(st.last_commit.age_seconds)} ago` : "none yet", null, "health|commit",
         st.last_commit ? `Batch ${int(st.last_commit.batch_id)}, committed ${fmt.stamp(st.last_commit.committed_at)}.` : "Nothing has been committed yet."),
       stat("Consumer lag", lag.total == null ? "not measured yet" : int(lag.total), null, "health|lag",
-        "Messages in Kafka not yet applied, over all partitions.")),
+        "Messages in Kafka not yet committed, over all partitions, read from the broker.")),
     h("div", { class: "health-grid" },
       h("section", { class: "panel", "aria-labelledby": "lag-h" },
         h("h2", { id: "lag-h" }, "Lag by partition"),
         lag.partitions.length
           ? table(["Partition", "Messages behind"], lag.partitions.map((p) => [p.partition, int(p.lag)]), "lag")
-          : h("p", { class: "muted" }, "No partition assigned yet.")),
+          : h("p", { class: "muted" }, "The broker has not answered yet."),
+        h("p", { class: "muted" }, `Partitions assigned to this instance: ${int(st.assigned_partitions ?? 0)}.`)),
       h("section", { class: "panel", "aria-labelledby": "count-h" },
         h("h2", { id: "count-h" }, "Events since the database was created"),
         table(["", "Count"], counters, "counter")),

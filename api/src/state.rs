@@ -5,7 +5,7 @@ use childstat_config::Config;
 use childstat_core::{Ts, ZoneSet};
 use childstat_telemetry::Metrics;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Liveness signals written by the pipeline tasks and read by `/readyz`.
@@ -16,6 +16,8 @@ pub struct Health {
     pub writer_heartbeat: AtomicI64,
     pub last_commit: AtomicI64,
     pub embedded_broker: std::sync::OnceLock<String>,
+    /// Why ingest is not moving (stalled, dead letters refused, stopped), while it is not.
+    pub ingest_problem: Mutex<Option<String>>,
 }
 
 impl Health {
@@ -23,10 +25,27 @@ impl Health {
         self.writer_heartbeat.store(now.0, Ordering::Relaxed);
     }
 
-    /// Ready when the broker answered recently and the writer is turning.
+    pub fn set_ingest_problem(&self, problem: Option<String>) {
+        *self
+            .ingest_problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = problem;
+    }
+
+    pub fn ingest_problem(&self) -> Option<String> {
+        self.ingest_problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Ready when the broker answered recently, the writer is turning, and ingest is moving.
     pub fn readiness(&self, now: Ts, stale_after: Duration) -> Result<(), String> {
         if !self.broker_up.load(Ordering::Relaxed) {
             return Err("the Kafka broker is not reachable".into());
+        }
+        if let Some(why) = self.ingest_problem() {
+            return Err(why);
         }
         let beat = Ts(self.writer_heartbeat.load(Ordering::Relaxed));
         if beat.0 == 0 || now.since(beat).0 > stale_after.as_nanos() as i64 {

@@ -23,7 +23,12 @@ pub struct StatusOut {
     pub newest_event: Option<String>,
     /// Seconds from the newest applied event to now: how far behind the indicators are.
     pub freshness_seconds: Option<f64>,
+    /// Messages on the broker not yet committed to DuckDB, from the broker's high watermarks.
     pub consumer_lag: Lag,
+    /// Why ingest is not moving (stalled, or dead letters refused), while it is not.
+    pub ingest_problem: Option<String>,
+    /// Partitions of the event topic assigned to this instance.
+    pub assigned_partitions: i64,
     /// Next offset to apply per partition of the event topic, as committed to DuckDB with the
     /// state: every message below it is visible in every figure.
     pub committed_offsets: Vec<CommittedOffset>,
@@ -44,7 +49,7 @@ pub struct LastCommit {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Lag {
-    /// Messages not yet committed, over all partitions; null before the first statistics.
+    /// Messages not yet committed, over all partitions; null before the broker first answered.
     pub total: Option<i64>,
     pub partitions: Vec<PartitionLag>,
 }
@@ -148,6 +153,8 @@ pub async fn status(State(st): State<AppState>) -> Result<Json<StatusOut>, ApiEr
         newest_event: newest.map(|t| t.to_rfc3339()),
         freshness_seconds: newest.map(|t| seconds_between(now, t)),
         consumer_lag: Lag { total, partitions },
+        ingest_problem: st.health.ingest_problem(),
+        assigned_partitions: st.metrics.assigned_partitions.get(),
         committed_offsets,
         counters: plain,
         orphans_waiting: gauge_by_label(&st.metrics.orphans_waiting),

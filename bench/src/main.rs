@@ -10,6 +10,7 @@
 //! `bench/results/latest.json` and `docs/benchmarks.md`.
 
 mod apiload;
+mod faults;
 mod freshness;
 mod ingest;
 mod load;
@@ -140,6 +141,26 @@ enum Command {
     Report {
         #[arg(long, default_value = RESULTS)]
         results: PathBuf,
+    },
+    /// The fault scenarios (kill -9, broker outage and freeze, new database, rebalance)
+    /// against tansu and the mock cluster in their own processes, with exact accounting;
+    /// writes docs/reliability.md. Needs tansu (`.ci/run` installs it).
+    Faults {
+        /// kill -9s in the kill scenarios.
+        #[arg(long, default_value_t = 20)]
+        kills: usize,
+        /// Messages in each scenario's stream.
+        #[arg(long, default_value_t = 100_000)]
+        events: usize,
+        /// How long the mock broker is down.
+        #[arg(long, default_value_t = 60)]
+        outage_secs: u64,
+        /// How long tansu is frozen (SIGSTOP): keep it below the 6 s session timeout the
+        /// scenarios use, past which tansu 0.6's coordinator wedges (docs/brokers.md).
+        #[arg(long, default_value_t = 4)]
+        freeze_secs: u64,
+        #[arg(long, default_value = "docs/reliability.md")]
+        out: PathBuf,
     },
 }
 
@@ -292,6 +313,19 @@ fn main() -> Result<()> {
             publish(&paths.out)
         }
         Command::Report { results } => publish(&results),
+        Command::Faults {
+            kills,
+            events,
+            outage_secs,
+            freeze_secs,
+            out,
+        } => faults::run(faults::Args {
+            kills,
+            events,
+            outage: std::time::Duration::from_secs(outage_secs),
+            freeze: std::time::Duration::from_secs(freeze_secs),
+            out: &out,
+        }),
     }
 }
 

@@ -41,6 +41,7 @@ pub struct Config {
     /// The twenty Child Protection zones plus OSI, in display order.
     pub zones: Vec<ZoneInfo>,
     pub kafka: KafkaConfig,
+    pub ingest: IngestConfig,
     pub storage: StorageConfig,
     pub clocks: ClocksConfig,
     pub indicators: IndicatorsConfig,
@@ -66,9 +67,15 @@ pub struct KafkaConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dlq_topic: Option<String>,
     pub group_id: String,
+    /// Static group membership (`group.instance.id`); empty means "this host's name" (the
+    /// pod's name on Kubernetes), see [`KafkaConfig::group_instance_id`].
+    pub group_instance_id: String,
     pub auto_offset_reset: OffsetReset,
     pub embedded_partitions: u32,
     pub batch_size: usize,
+    /// Bytes of message payload a batch may hold before it is handed over, whatever its
+    /// message count.
+    pub batch_max_bytes: usize,
     #[serde(with = "humantime_serde")]
     pub batch_linger: Duration,
     pub max_message_bytes: usize,
@@ -97,6 +104,18 @@ impl OffsetReset {
             OffsetReset::Latest => "latest",
         }
     }
+}
+
+/// How ingest watches itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Events waiting in Kafka with nothing committed for this long is a stall.
+    #[serde(with = "humantime_serde")]
+    pub stall_after: Duration,
+    /// How often the broker's high watermarks are read for lag and stall detection.
+    #[serde(with = "humantime_serde")]
+    pub watch_interval: Duration,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -205,6 +224,25 @@ impl KafkaConfig {
     /// True when no external cluster is configured and the embedded broker is used.
     pub fn embedded(&self) -> bool {
         self.brokers.trim().is_empty()
+    }
+
+    /// The static member id: the configured one, else `POD_NAME` (set from the pod's name
+    /// in deploy/kubernetes), else `HOSTNAME`, else the kernel's host name. `None` for "-" or
+    /// when no name is known: dynamic membership.
+    pub fn group_instance_id(&self) -> Option<String> {
+        let configured = self.group_instance_id.trim();
+        if configured == "-" {
+            return None;
+        }
+        if !configured.is_empty() {
+            return Some(configured.to_string());
+        }
+        ["POD_NAME", "HOSTNAME"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok())
+            .chain(std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+            .map(|v| v.trim().to_string())
+            .find(|v| !v.is_empty())
     }
 
     pub fn max_future_skew_dur(&self) -> Dur {

@@ -50,6 +50,10 @@ fn embedded_defaults_load_and_validate() {
     assert_eq!(c.kafka.auto_offset_reset, OffsetReset::Earliest);
     assert_eq!(c.kafka.embedded_partitions, 3);
     assert_eq!(c.kafka.batch_size, 20000);
+    assert_eq!(c.kafka.batch_max_bytes, 16 << 20);
+    assert_eq!(c.kafka.group_instance_id, "");
+    assert_eq!(c.ingest.stall_after, Duration::from_secs(60));
+    assert_eq!(c.ingest.watch_interval, Duration::from_secs(5));
     assert_eq!(c.kafka.batch_linger, Duration::from_millis(20));
     assert_eq!(c.kafka.max_message_bytes, 65536);
     assert_eq!(c.kafka.max_future_skew_dur(), Dur::hours(24));
@@ -72,6 +76,18 @@ fn embedded_defaults_load_and_validate() {
     assert_eq!(c.simulator.investigations_per_year, 60000);
     assert_eq!(c.log.level, "info");
     assert_eq!(c.log.format, LogFormat::Text);
+}
+
+#[test]
+fn group_instance_id_is_configured_or_a_host_name_or_off() {
+    let mut k = Config::embedded_defaults().kafka;
+    k.group_instance_id = " pod-a ".into();
+    assert_eq!(k.group_instance_id().as_deref(), Some("pod-a"));
+    k.group_instance_id = "-".into();
+    assert_eq!(k.group_instance_id(), None);
+    // Empty: some host name; every Linux host has one.
+    k.group_instance_id = String::new();
+    assert!(k.group_instance_id().is_some_and(|id| !id.is_empty()));
 }
 
 #[test]
@@ -335,6 +351,14 @@ fn validation_messages_name_the_key() {
         (
             invalid(|c| c.kafka.batch_linger = Duration::ZERO),
             "kafka.batch_linger must be longer than zero",
+        ),
+        (
+            invalid(|c| c.kafka.batch_max_bytes = 1000),
+            "kafka.batch_max_bytes must be at least 65536",
+        ),
+        (
+            invalid(|c| c.ingest.stall_after = Duration::ZERO),
+            "ingest.stall_after must be longer than zero",
         ),
         (
             invalid(|c| c.storage.read_connections = 0),

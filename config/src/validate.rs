@@ -34,6 +34,14 @@ impl Config {
         not_empty("kafka.group_id", &k.group_id)?;
         at_least("kafka.embedded_partitions", k.embedded_partitions, 1)?;
         at_least("kafka.batch_size", k.batch_size, 1)?;
+        // One message of the largest accepted size must fit in a batch.
+        at_least(
+            "kafka.batch_max_bytes",
+            k.batch_max_bytes,
+            k.max_message_bytes.max(1),
+        )?;
+        positive("ingest.stall_after", self.ingest.stall_after)?;
+        positive("ingest.watch_interval", self.ingest.watch_interval)?;
         positive("kafka.batch_linger", k.batch_linger)?;
         at_least("kafka.max_message_bytes", k.max_message_bytes, 1)?;
         positive("kafka.max_future_skew", k.max_future_skew)?;

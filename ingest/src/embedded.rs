@@ -8,6 +8,8 @@
 use crate::error::IngestError;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+use std::time::Duration;
 
 pub struct EmbeddedBroker {
     cluster: MockCluster<'static, DefaultProducerContext>,
@@ -29,7 +31,16 @@ pub const EMBEDDED_CONSUMER_PROPERTIES: &[(&str, &str)] = &[("fetch.wait.max.ms"
 impl EmbeddedBroker {
     /// Starts a one-broker cluster and creates `topics` with `partitions` each.
     pub fn start(topics: &[&str], partitions: i32) -> Result<EmbeddedBroker, IngestError> {
-        let cluster = MockCluster::new(1).map_err(IngestError::Embedded)?;
+        EmbeddedBroker::start_cluster(1, topics, partitions)
+    }
+
+    /// A cluster of `brokers` brokers, ids 1 to `brokers`.
+    pub fn start_cluster(
+        brokers: i32,
+        topics: &[&str],
+        partitions: i32,
+    ) -> Result<EmbeddedBroker, IngestError> {
+        let cluster = MockCluster::new(brokers).map_err(IngestError::Embedded)?;
         for t in topics {
             cluster
                 .create_topic(t, partitions, 1)
@@ -46,5 +57,31 @@ impl EmbeddedBroker {
         self.cluster
             .create_topic(topic, partitions, 1)
             .map_err(IngestError::Embedded)
+    }
+
+    /// Fault injection (tests and `childstat-mock-broker`): broker `id` (1-based) stops
+    /// accepting connections and drops the ones it has, until [`EmbeddedBroker::broker_up`].
+    pub fn broker_down(&self, id: i32) -> Result<(), IngestError> {
+        self.cluster.broker_down(id).map_err(IngestError::Embedded)
+    }
+
+    pub fn broker_up(&self, id: i32) -> Result<(), IngestError> {
+        self.cluster.broker_up(id).map_err(IngestError::Embedded)
+    }
+
+    /// Adds `delay` to every response of broker `id`.
+    pub fn broker_delay(&self, id: i32, delay: Duration) -> Result<(), IngestError> {
+        self.cluster
+            .broker_round_trip_time(id, delay)
+            .map_err(IngestError::Embedded)
+    }
+
+    /// The next `errors.len()` requests of kind `api` fail with these errors, in order.
+    pub fn request_errors(&self, api: RDKafkaApiKey, errors: &[RDKafkaRespErr]) {
+        self.cluster.request_errors(api, errors);
+    }
+
+    pub fn clear_request_errors(&self, api: RDKafkaApiKey) {
+        self.cluster.clear_request_errors(api);
     }
 }

@@ -6,8 +6,12 @@ pub enum IngestError {
     Kafka(#[from] rdkafka::error::KafkaError),
     #[error("could not start the embedded Kafka broker: {0}")]
     Embedded(rdkafka::error::KafkaError),
-    #[error("the dead-letter topic `{topic}` did not acknowledge a message: {source}")]
-    DeadLetter {
+    /// A dead letter the broker will never accept: ingest cannot move past its message.
+    #[error(
+        "ingest stopped: the dead-letter topic `{topic}` refuses messages ({source}); \
+         fix the topic or its access, then restart"
+    )]
+    DeadLetterBlocked {
         topic: String,
         source: rdkafka::error::KafkaError,
     },

@@ -32,6 +32,9 @@ pub mod names {
     pub const INDICATOR_NUMERATOR: &str = "childstat_indicator_numerator";
     pub const INDICATOR_DENOMINATOR: &str = "childstat_indicator_denominator";
     pub const BROKER_UP: &str = "childstat_broker_up";
+    pub const INGEST_STALLED: &str = "childstat_ingest_stalled";
+    pub const ASSIGNED_PARTITIONS: &str = "childstat_assigned_partitions";
+    pub const DEAD_LETTER_BLOCKED: &str = "childstat_dead_letter_blocked";
     pub const SERVING_INDEX_BYTES: &str = "childstat_serving_index_bytes";
     pub const ALERT_FIRING: &str = "childstat_alert_firing";
     pub const ALERT_PENDING: &str = "childstat_alert_pending";
@@ -66,6 +69,9 @@ pub struct Metrics {
     pub indicator_numerator: IntGaugeVec,
     pub indicator_denominator: IntGaugeVec,
     pub broker_up: IntGauge,
+    pub ingest_stalled: IntGauge,
+    pub assigned_partitions: IntGauge,
+    pub dead_letter_blocked: IntGauge,
     pub serving_index_bytes: IntGauge,
     pub alert_firing: IntGaugeVec,
     pub alert_pending: IntGaugeVec,
@@ -106,7 +112,7 @@ impl Metrics {
             openings_ignored: counter(OPENINGS_IGNORED, "investigation_opened events that lost to an earlier opening of the same investigation."),
             batch_commit_seconds: reg(&r, Histogram::with_opts(HistogramOpts::new(BATCH_COMMIT_SECONDS, "Time to fold and commit one batch to DuckDB.").buckets(prometheus::exponential_buckets(0.0005, 2.0, 16).expect("valid buckets"))).expect("valid metric")),
             batch_events: reg(&r, Histogram::with_opts(HistogramOpts::new(BATCH_EVENTS, "Messages per committed batch.").buckets(prometheus::exponential_buckets(1.0, 4.0, 10).expect("valid buckets"))).expect("valid metric")),
-            consumer_lag: gauge_vec(CONSUMER_LAG, "Messages between the committed position and the partition's high watermark.", &["partition"]),
+            consumer_lag: gauge_vec(CONSUMER_LAG, "Messages between the offset committed to DuckDB and the partition's high watermark, read from the broker.", &["partition"]),
             freshness_seconds: reg(&r, Gauge::new(FRESHNESS_SECONDS, "Wall-clock now minus the newest applied event's occurred_at.").expect("valid metric")),
             newest_event_timestamp: reg(&r, Gauge::new(NEWEST_EVENT_TIMESTAMP, "occurred_at of the newest applied event, Unix seconds.").expect("valid metric")),
             last_commit_timestamp: reg(&r, Gauge::new(LAST_COMMIT_TIMESTAMP, "When the writer last committed a batch, Unix seconds.").expect("valid metric")),
@@ -118,6 +124,9 @@ impl Metrics {
             indicator_numerator: gauge_vec(INDICATOR_NUMERATOR, "Current indicator numerator by zone and rolling window.", &["zone", "indicator", "window"]),
             indicator_denominator: gauge_vec(INDICATOR_DENOMINATOR, "Current indicator denominator by zone and rolling window (rates only).", &["zone", "indicator", "window"]),
             broker_up: reg(&r, IntGauge::new(BROKER_UP, "1 when the Kafka broker answered the last metadata request.").expect("valid metric")),
+            ingest_stalled: reg(&r, IntGauge::new(INGEST_STALLED, "1 while events wait in Kafka and nothing has committed for ingest.stall_after, or no partition is assigned.").expect("valid metric")),
+            assigned_partitions: reg(&r, IntGauge::new(ASSIGNED_PARTITIONS, "Partitions of the event topic assigned to this consumer.").expect("valid metric")),
+            dead_letter_blocked: reg(&r, IntGauge::new(DEAD_LETTER_BLOCKED, "1 while the dead-letter topic does not acknowledge dead letters, so ingest waits (or has stopped).").expect("valid metric")),
             serving_index_bytes: reg(&r, IntGauge::new(SERVING_INDEX_BYTES, "Heap bytes of the in-memory serving index that answers current values and histories.").expect("valid metric")),
             alert_firing: gauge_vec(ALERT_FIRING, "1 while a compliance alert fires for the zone (its threshold breached for its `for`), else 0.", &["zone", "alert"]),
             alert_pending: gauge_vec(ALERT_PENDING, "1 while a zone breaches a compliance alert's threshold but not yet for its `for`, else 0.", &["zone", "alert"]),

@@ -13,7 +13,7 @@ use childstat::pipeline::{Pipeline, StartOptions};
 use childstat_config::Config;
 use childstat_core::Ts;
 use childstat_ingest::{high_watermarks, EmbeddedBroker};
-use childstat_sim::{SimConfig, SimMessage, Simulator};
+use childstat_sim::SimMessage;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use rdkafka::ClientConfig;
@@ -134,23 +134,11 @@ impl Env {
     }
 }
 
-pub fn sim_start() -> Ts {
-    Ts::parse_rfc3339("2026-03-02T00:00:00-05:00").expect("ts")
-}
-
-pub fn simulator(seed: u64, dup: f64, invalid: f64) -> Simulator {
-    Simulator::new(SimConfig {
-        seed,
-        zones: childstat_config::Config::embedded_defaults().zone_set(),
-        start: sim_start(),
-        investigations_per_year: 60_000,
-        duplicate_fraction: dup,
-        invalid_fraction: invalid,
-    })
-}
+#[allow(unused_imports)]
+pub use childstat_faults::stream::{as_kv, sim_start, simulator};
 
 pub fn sim_messages(seed: u64, n: usize, dup: f64, invalid: f64) -> Vec<SimMessage> {
-    simulator(seed, dup, invalid).take(n).collect()
+    childstat_faults::stream::simulated(seed, n, dup, invalid)
 }
 
 /// `n` simulated messages with `dup` duplicates, decoded as the validator accepts them, at
@@ -177,8 +165,11 @@ pub fn sim_accepted(seed: u64, n: usize, dup: f64) -> Vec<childstat_core::Accept
         .collect()
 }
 
-pub fn as_kv(msgs: &[SimMessage]) -> Vec<(String, Vec<u8>)> {
-    msgs.iter()
-        .map(|m| (m.key().to_string(), m.payload().to_vec()))
-        .collect()
+/// The programs the fault scenarios run: this build's binaries, and tansu where installed.
+pub fn tools() -> childstat_faults::Tools {
+    childstat_faults::Tools {
+        childstat: env!("CARGO_BIN_EXE_childstat").into(),
+        mock_broker: env!("CARGO_BIN_EXE_childstat-mock-broker").into(),
+        tansu: childstat_faults::brokers::find_tansu(),
+    }
 }
