@@ -327,6 +327,10 @@ impl Ingest {
         pending: &mut Vec<DeadLetter>,
         shutdown: &CancellationToken,
     ) -> Result<bool, IngestError> {
+        // Nothing to deliver means nothing can be failing: a problem clears only by delivery.
+        if pending.is_empty() {
+            return Ok(true);
+        }
         let mut backoff = DEAD_LETTER_BACKOFF;
         loop {
             let problem = match self.dlq.send_all(pending).await {

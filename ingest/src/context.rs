@@ -63,8 +63,9 @@ pub struct IngestContext {
     pub start_at: StartAt,
     /// The first lookup failure, surfaced by the consume loop as a fatal error.
     pub failure: Mutex<Option<String>>,
-    /// Next offset after the last message taken into a batch by this process.
-    pub taken: Mutex<HashMap<(String, i32), i64>>,
+    /// Next offset after the last message taken into a batch by this process, by topic and
+    /// partition (nested so the per-message lookup borrows the topic instead of copying it).
+    pub taken: Mutex<HashMap<String, HashMap<i32, i64>>>,
     pub assignment: Mutex<Assignment>,
 }
 
@@ -127,17 +128,18 @@ impl IngestContext {
     /// redelivery, which must not be counted or applied again).
     pub fn take(&self, topic: &str, partition: i32, offset: i64) -> bool {
         let mut taken = lock(&self.taken);
-        match taken.get_mut(&(topic.to_string(), partition)) {
-            Some(next) if offset < *next => false,
-            Some(next) => {
-                *next = offset + 1;
-                true
-            }
-            None => {
-                taken.insert((topic.to_string(), partition), offset + 1);
-                true
-            }
+        if !taken.contains_key(topic) {
+            taken.insert(topic.to_string(), HashMap::new());
         }
+        let Some(by_partition) = taken.get_mut(topic) else {
+            return true;
+        };
+        let next = by_partition.entry(partition).or_insert(offset);
+        if offset < *next {
+            return false;
+        }
+        *next = offset + 1;
+        true
     }
 
     pub fn take_failure(&self) -> Option<String> {
@@ -201,7 +203,7 @@ impl IngestContext {
             }
             let ours = [
                 stored.get(&topic).and_then(|m| m.get(&partition)).copied(),
-                taken.get(&(topic.clone(), partition)).copied(),
+                taken.get(&topic).and_then(|m| m.get(&partition)).copied(),
             ];
             let offset = match ours.into_iter().flatten().max() {
                 Some(next) => Offset::Offset(next),
