@@ -77,6 +77,9 @@ impl IngestWatch {
     /// group and joins again: a coordinator can lose a member after a broker pause (tansu
     /// does; docs/brokers.md) and never hand it partitions again.
     fn rejoin_if_due(&self, obs: &Observation, last: &mut Option<Instant>) {
+        if self.ingest.manual_assignment() {
+            return;
+        }
         let due = 2 * self.stall_after;
         let unassigned_long = obs
             .unassigned_since
@@ -97,7 +100,16 @@ impl IngestWatch {
     /// judges nothing.
     async fn observe(&self) -> Result<Option<Observation>, AppError> {
         let ing = self.ingest.clone();
-        let watermarks = tokio::task::spawn_blocking(move || ing.watermarks(BROKER_TIMEOUT))
+        let watermarks = tokio::task::spawn_blocking(move || {
+            let w = ing.watermarks(BROKER_TIMEOUT)?;
+            // Under manual assignment the watch is what finds the topic's partitions: at
+            // start, after an outage, and when the topic grows.
+            let partitions: Vec<i32> = w.keys().copied().collect();
+            if let Err(e) = ing.assign_partitions(&partitions) {
+                tracing::warn!(error = %e, "assigning the event topic's partitions failed; the next turn tries again");
+            }
+            Ok::<_, rdkafka::error::KafkaError>(w)
+        })
             .await
             .map_err(|e| AppError::TaskFailed {
                 task: "ingest watch",

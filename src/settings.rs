@@ -1,7 +1,7 @@
 //! Translating the typed configuration into each component's settings.
 
 use childstat_aggregator::StoreSettings;
-use childstat_config::Config;
+use childstat_config::{Assignment, Config};
 use childstat_core::{Calendar, Clocks, DecodeLimits, Dur};
 use childstat_ingest::{IngestSettings, EMBEDDED_CONSUMER_PROPERTIES};
 
@@ -34,7 +34,12 @@ pub fn ingest_settings(cfg: &Config, brokers: &str, embedded: bool) -> IngestSet
         topic: cfg.kafka.topic.clone(),
         dlq_topic: cfg.kafka.dlq_topic(),
         group_id: cfg.kafka.group_id.clone(),
-        group_instance_id: cfg.kafka.group_instance_id(),
+        manual_assignment: cfg.kafka.assignment == Assignment::Manual,
+        // A process that never joins the group has no member id to keep.
+        group_instance_id: match cfg.kafka.assignment {
+            Assignment::Group => cfg.kafka.group_instance_id(),
+            Assignment::Manual => None,
+        },
         auto_offset_reset: cfg.kafka.auto_offset_reset.as_str().to_string(),
         batch_size: cfg.kafka.batch_size,
         batch_max_bytes: cfg.kafka.batch_max_bytes,

@@ -25,6 +25,7 @@ async fn fresh_database_in_an_existing_group_reads_the_whole_history_tansu() {
             events: 3_000,
             batch_size: 500,
             seed: 41,
+            manual_assignment: false,
         };
         scenarios::fresh_database(&t, Kind::Tansu, size)
             .await
@@ -38,6 +39,7 @@ async fn fresh_database_in_an_existing_group_reads_the_whole_history_mock() {
         events: 3_000,
         batch_size: 500,
         seed: 42,
+        manual_assignment: false,
     };
     scenarios::fresh_database(&tools(), Kind::Mock, size)
         .await
@@ -229,6 +231,7 @@ async fn a_rebalance_during_catch_up_loses_and_repeats_nothing_tansu() {
             events: 6_000,
             batch_size: 100,
             seed: 43,
+            manual_assignment: false,
         };
         let o = scenarios::rebalance(&t, Kind::Tansu, size).await;
         o.assert_exact();
@@ -242,6 +245,7 @@ async fn a_rebalance_during_catch_up_loses_and_repeats_nothing_mock() {
         events: 6_000,
         batch_size: 100,
         seed: 44,
+        manual_assignment: false,
     };
     let o = scenarios::rebalance(&tools(), Kind::Mock, size).await;
     o.assert_exact();

@@ -14,13 +14,21 @@ use std::time::Duration;
 /// mock cluster keeps, hold about 25,000 simulated events.
 const MOCK_MAX_EVENTS: usize = 20_000;
 
+/// The tansu freeze under group assignment: below the scenarios' 6 s session timeout.
+const GROUP_FREEZE: Duration = Duration::from_secs(4);
+
+/// docs/reliability.md between these lines is the harness's; the rest is written by hand.
+const BEGIN: &str = "<!-- childstat-bench faults: begin -->";
+const END: &str = "<!-- childstat-bench faults: end -->";
+
 pub struct Args<'a> {
     pub kills: usize,
     pub events: usize,
     /// How long the mock broker is down.
     pub outage: Duration,
-    /// How long tansu is frozen: below the consumer's session timeout, since a longer
-    /// freeze wedges tansu 0.6's group coordinator (docs/brokers.md).
+    /// How long tansu is frozen under manual assignment. Under group assignment it is
+    /// [`GROUP_FREEZE`]: a freeze past the session timeout wedges tansu 0.6's group
+    /// coordinator (docs/brokers.md).
     pub freeze: Duration,
     pub out: &'a Path,
 }
@@ -48,37 +56,45 @@ fn tools() -> Result<Tools> {
 pub fn run(a: Args<'_>) -> Result<()> {
     let t = tools()?;
     let rt = tokio::runtime::Runtime::new()?;
-    let size = |seed| Size {
+    let size = |seed, manual_assignment| Size {
         events: a.events,
         batch_size: 500,
         seed,
+        manual_assignment,
     };
     // The mock cluster keeps at most 5 MB per partition, dropping the oldest beyond it.
-    let mock = |seed| Size {
+    let mock = |seed, manual_assignment| Size {
         events: a.events.min(MOCK_MAX_EVENTS),
-        batch_size: 500,
-        seed,
+        ..size(seed, manual_assignment)
     };
+    let (group, manual) = (false, true);
     let mut outcomes = Vec::new();
     let mut record = |o: Outcome| {
         println!("{}", o.line());
         outcomes.push(o);
     };
     rt.block_on(async {
-        record(scenarios::kill_nine(&t, Kind::Tansu, a.kills, size(101)).await);
-        record(scenarios::kill_nine(&t, Kind::Mock, a.kills, mock(102)).await);
-        record(scenarios::broker_outage(&t, a.outage, mock(103)).await);
-        record(scenarios::broker_frozen(&t, a.freeze, size(104)).await);
-        record(scenarios::fresh_database(&t, Kind::Tansu, size(105)).await);
-        record(scenarios::fresh_database(&t, Kind::Mock, mock(106)).await);
-        record(scenarios::rebalance(&t, Kind::Tansu, size(107)).await);
-        record(scenarios::rebalance(&t, Kind::Mock, mock(108)).await);
-        match scenarios::disk_full(&t, Kind::Tansu, 64, size(109)).await {
+        let kills = a.kills;
+        record(scenarios::kill_nine(&t, Kind::Tansu, kills, size(101, group)).await);
+        record(scenarios::kill_nine(&t, Kind::Tansu, kills, size(111, manual)).await);
+        record(scenarios::kill_nine(&t, Kind::Mock, kills, mock(102, group)).await);
+        record(scenarios::kill_nine(&t, Kind::Mock, kills, mock(112, manual)).await);
+        record(scenarios::broker_outage(&t, a.outage, mock(103, group)).await);
+        record(scenarios::broker_outage(&t, a.outage, mock(113, manual)).await);
+        record(scenarios::broker_frozen(&t, GROUP_FREEZE, size(104, group)).await);
+        record(scenarios::broker_frozen(&t, a.freeze, size(114, manual)).await);
+        record(scenarios::fresh_database(&t, Kind::Tansu, size(105, group)).await);
+        record(scenarios::fresh_database(&t, Kind::Mock, mock(106, group)).await);
+        record(scenarios::fresh_database(&t, Kind::Tansu, size(115, manual)).await);
+        record(scenarios::rebalance(&t, Kind::Tansu, size(107, group)).await);
+        record(scenarios::rebalance(&t, Kind::Mock, mock(108, group)).await);
+        match scenarios::disk_full(&t, Kind::Tansu, 64, size(109, group)).await {
             Some(o) => record(o),
             None => println!("disk full: skipped, a tmpfs cannot be mounted here (run as root)"),
         }
     });
-    std::fs::write(a.out, render(&outcomes, &a))?;
+    let doc = std::fs::read_to_string(a.out).unwrap_or_default();
+    std::fs::write(a.out, splice(&doc, &render(&outcomes, &a)))?;
     println!("wrote {}", a.out.display());
     if outcomes.iter().any(|o| !o.exact()) {
         bail!("a scenario did not end exact; see {}", a.out.display());
@@ -86,33 +102,47 @@ pub fn run(a: Args<'_>) -> Result<()> {
     Ok(())
 }
 
+/// `doc` with the text between [`BEGIN`] and [`END`] replaced by `section`; appended, with
+/// the markers, when they are missing.
+fn splice(doc: &str, section: &str) -> String {
+    match (doc.find(BEGIN), doc.find(END)) {
+        (Some(b), Some(e)) if b < e => {
+            format!("{}{BEGIN}\n{section}{}", &doc[..b], &doc[e..])
+        }
+        _ => format!("{doc}\n{BEGIN}\n{section}{END}\n"),
+    }
+}
+
 fn render(outcomes: &[Outcome], a: &Args<'_>) -> String {
-    let mut md = String::from(HEADER);
-    let _ =
-        writeln!(
+    let mut md = String::new();
+    let _ = writeln!(
         md,
-        "\nProduced by `cargo run --release -p childstat-bench -- faults --kills {} --events {} \
+        "Produced by `cargo run --release -p childstat-bench -- faults --kills {} --events {} \
          --outage-secs {} --freeze-secs {}` on {} ({} cores).\n",
         a.kills,
         a.events,
         a.outage.as_secs(),
         a.freeze.as_secs(),
         chrono::Utc::now().format("%Y-%m-%d"),
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
     );
     md.push_str(
-        "| scenario | broker | events | lost | double-counted | state vs. uninterrupted run | \
-         extra dead-letter copies | time to recover |\n|---|---|---|---|---|---|---|---|\n",
+        "| scenario | broker | assignment | events | lost | double-counted | \
+         state vs. uninterrupted run | extra dead-letter copies | time to recover |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for o in outcomes {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             o.scenario,
             match o.broker {
                 Kind::Tansu => "tansu 0.6.0",
                 Kind::Mock => "librdkafka mock",
             },
+            o.assignment,
             o.events,
             o.lost,
             o.double_counted,
@@ -124,39 +154,23 @@ fn render(outcomes: &[Outcome], a: &Args<'_>) -> String {
             o.recovery_summary()
         );
     }
-    md.push_str(FOOTER);
     md
 }
 
-const HEADER: &str = "# Reliability: faults with exact accounting
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-Every scenario runs `childstat run` as a process of its own against a Kafka-protocol broker in
-another process, which outlives a killed childstat: tansu 0.6.0 (in-memory storage), or
-librdkafka's mock cluster in `childstat-mock-broker`, whose fault API drives what tansu cannot.
-Each produces a seeded simulator stream (1% duplicates, 1–2% invalid messages) to a 3-partition
-topic and ends by reading the same log, without faults, into another database in another
-consumer group. Then:
-
-- **lost**: messages not counted as consumed, plus applied, duplicate and dead-letter counts
-  or dead letters on the topic missing against the uninterrupted run;
-- **double-counted**: messages counted beyond the log, plus applied, duplicate and
-  dead-letter counts beyond the uninterrupted run's;
-- **state**: every stored table (raw events, investigation states, ledgers, day and month
-  sums, caseload, offsets) and every counter that is a function of the log, compared row by
-  row with the uninterrupted run;
-- **extra dead-letter copies**: dead letters on the topic more than once. The dead-letter
-  topic is at-least-once across a crash (a batch's dead letters are sent before it commits);
-  the `source_partition` and `source_offset` headers identify copies;
-- **time to recover**: from each restart (or the broker's return) to the first new commit;
-  for the new database, from its start to the end of the full catch-up; for the rebalance,
-  from the other member leaving to the end of the catch-up. Median, and the longest.
-";
-
-const FOOTER: &str = "
-The same scenarios run at a reduced size in `cargo test --workspace` (tests/real_broker.rs,
-tests/broker_faults.rs), where each must end with nothing lost, nothing double-counted and the
-state equal; CI runs the 20-kill scenario on tansu among them. The stall, dead-letter and
-memory checks are tests only: they assert behaviour (`/readyz`, metrics, truncation headers,
-peak memory) rather than produce a figure. What each broker supports is in
-[brokers.md](brokers.md).
-";
+    #[test]
+    fn the_table_replaces_only_its_own_section() {
+        let doc = format!("# Title\nhand\n{BEGIN}\nold table\n{END}\nmore hand\n");
+        let out = splice(&doc, "new table\n");
+        assert_eq!(
+            out,
+            format!("# Title\nhand\n{BEGIN}\nnew table\n{END}\nmore hand\n")
+        );
+        assert_eq!(splice(&out, "new table\n"), out, "idempotent");
+        let fresh = splice("# Title\n", "t\n");
+        assert!(fresh.starts_with("# Title\n") && fresh.contains(&format!("{BEGIN}\nt\n{END}")));
+    }
+}

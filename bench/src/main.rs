@@ -155,9 +155,10 @@ enum Command {
         /// How long the mock broker is down.
         #[arg(long, default_value_t = 60)]
         outage_secs: u64,
-        /// How long tansu is frozen (SIGSTOP): keep it below the 6 s session timeout the
-        /// scenarios use, past which tansu 0.6's coordinator wedges (docs/brokers.md).
-        #[arg(long, default_value_t = 4)]
+        /// How long tansu is frozen (SIGSTOP) under manual assignment. Under group
+        /// assignment the freeze is 4 s, below the scenarios' 6 s session timeout, past which
+        /// tansu 0.6's coordinator wedges (docs/brokers.md).
+        #[arg(long, default_value_t = 60)]
         freeze_secs: u64,
         #[arg(long, default_value = "docs/reliability.md")]
         out: PathBuf,

@@ -70,6 +70,8 @@ pub struct KafkaConfig {
     /// Static group membership (`group.instance.id`); empty means "this host's name" (the
     /// pod's name on Kubernetes), see [`KafkaConfig::group_instance_id`].
     pub group_instance_id: String,
+    /// Who decides which partitions this process reads; see [`Assignment`].
+    pub assignment: Assignment,
     pub auto_offset_reset: OffsetReset,
     pub embedded_partitions: u32,
     pub batch_size: usize,
@@ -87,6 +89,18 @@ pub struct KafkaConfig {
     /// environment variable names cannot hold dots (see `childstat.toml`).
     #[serde(deserialize_with = "serde_util::properties")]
     pub properties: BTreeMap<String, String>,
+}
+
+/// Who decides which partitions of the event topic this process reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Assignment {
+    /// The consumer group's coordinator hands them out (Kafka's `subscribe`).
+    Group,
+    /// This process reads every partition itself (Kafka's `assign`), finding new ones as
+    /// the topic grows, and never joins the group: no rebalances, no session timeouts. The
+    /// group id still names the offsets mirrored to Kafka for lag tools.
+    Manual,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -52,6 +52,7 @@ fn embedded_defaults_load_and_validate() {
     assert_eq!(c.kafka.batch_size, 20000);
     assert_eq!(c.kafka.batch_max_bytes, 16 << 20);
     assert_eq!(c.kafka.group_instance_id, "");
+    assert_eq!(c.kafka.assignment, Assignment::Group);
     assert_eq!(c.ingest.stall_after, Duration::from_secs(60));
     assert_eq!(c.ingest.watch_interval, Duration::from_secs(5));
     assert_eq!(c.kafka.batch_linger, Duration::from_millis(20));
@@ -120,6 +121,7 @@ fn env_overrides_defaults() {
             ("CHILDSTAT__STORAGE__MEMORY_LIMIT", "1GB"),
             ("CHILDSTAT__INDICATORS__TIME_ZONE", "America/Chicago"),
             ("CHILDSTAT__SIMULATOR__SPEED", "3600"),
+            ("CHILDSTAT__KAFKA__ASSIGNMENT", "manual"),
             ("CHILDSTAT__LOG__FORMAT", "json"),
             ("OTHER__KAFKA__TOPIC", "ignored"),
             ("CHILDSTAT__", "ignored"),
@@ -131,6 +133,7 @@ fn env_overrides_defaults() {
     assert_eq!(c.kafka.batch_size, 100);
     assert_eq!(c.kafka.batch_linger, Duration::from_millis(250));
     assert_eq!(c.kafka.auto_offset_reset, OffsetReset::Latest);
+    assert_eq!(c.kafka.assignment, Assignment::Manual);
     assert_eq!(c.kafka.topic, "childstat.events");
     assert_eq!(c.clocks.clocks().determination, Dur::days(30));
     assert_eq!(c.clocks.clocks().contact, Dur::hours(24));

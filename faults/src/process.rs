@@ -119,6 +119,19 @@ impl Childstat {
         self.child = Some(child);
     }
 
+    /// `kafka.assignment` of this process: "group" unless set to "manual".
+    pub fn assignment(&self) -> &'static str {
+        let manual = self
+            .env
+            .iter()
+            .any(|(k, v)| k == "CHILDSTAT__KAFKA__ASSIGNMENT" && v == "manual");
+        if manual {
+            "manual"
+        } else {
+            "group"
+        }
+    }
+
     pub fn pid(&self) -> i32 {
         self.child.as_ref().expect("running").id() as i32
     }

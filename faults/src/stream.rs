@@ -42,15 +42,6 @@ pub async fn produce(bootstrap: &str, topic: &str, msgs: &[(String, Vec<u8>)]) -
 /// The offset after the last message written, by partition.
 pub type Ends = HashMap<i32, i64>;
 
-/// `a` then `b`: the later end of each partition.
-pub fn merge(mut a: Ends, b: &Ends) -> Ends {
-    for (p, e) in b {
-        let end = a.entry(*p).or_insert(0);
-        *end = (*end).max(*e);
-    }
-    a
-}
-
 /// What the stream itself says the counters must end at.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct StreamCounts {

@@ -29,6 +29,9 @@ pub struct IngestSettings {
     pub group_id: String,
     /// Static membership (`group.instance.id`); `None` for dynamic.
     pub group_instance_id: Option<String>,
+    /// Reads every partition itself (`assign`) instead of joining the group (`subscribe`);
+    /// partitions are then assigned by [`Ingest::assign_partitions`].
+    pub manual_assignment: bool,
     pub auto_offset_reset: String,
     pub batch_size: usize,
     /// Payload bytes after which a batch is handed over, whatever its count.
@@ -106,7 +109,9 @@ impl Ingest {
             .set("auto.offset.reset", &settings.auto_offset_reset)
             .set("enable.partition.eof", "false")
             .create_with_context(ctx)?;
-        consumer.subscribe(&[&settings.topic])?;
+        if !settings.manual_assignment {
+            consumer.subscribe(&[&settings.topic])?;
+        }
         let mut producer_config = client_config(&settings.brokers, &settings.properties);
         for (k, v) in DEAD_LETTER_PRODUCER_DEFAULTS {
             if !settings.properties.contains_key(*k) {
@@ -161,10 +166,44 @@ impl Ingest {
         self.consumer.context().assigned()
     }
 
+    /// Whether this process assigns itself every partition rather than joining the group.
+    pub fn manual_assignment(&self) -> bool {
+        self.settings.manual_assignment
+    }
+
+    /// Under manual assignment, reads `partitions` (the event topic's, from the broker's
+    /// metadata), each from where this process or DuckDB says; true when the assignment
+    /// changed. Does nothing while the set is unchanged, or when the group assigns.
+    pub fn assign_partitions(&self, partitions: &[i32]) -> Result<bool, IngestError> {
+        let topic = &self.settings.topic;
+        let ctx = self.consumer.context();
+        if !self.settings.manual_assignment || ctx.is_assigned(topic, partitions) {
+            return Ok(false);
+        }
+        let mut tpl = TopicPartitionList::new();
+        for p in partitions {
+            tpl.add_partition(topic, *p);
+        }
+        // Partitions already being read resume after what was taken, so replacing the
+        // whole assignment re-reads nothing.
+        ctx.set_start_offsets(&mut tpl);
+        self.consumer.assign(&tpl)?;
+        ctx.note_assigned(&tpl, false);
+        tracing::info!(
+            partitions = partitions.len(),
+            "reading every partition of the event topic (manual assignment)"
+        );
+        Ok(true)
+    }
+
     /// Leaves the group and joins it again: the way out of a coordinator that stopped
     /// handing this member partitions. Safe at any moment: partitions assigned again start
-    /// after what this process already took (see `context.rs`).
+    /// after what this process already took (see `context.rs`). Nothing to do under manual
+    /// assignment, where the watch assigns partitions as soon as the broker lists them.
     pub fn rejoin(&self) -> Result<(), IngestError> {
+        if self.settings.manual_assignment {
+            return Ok(());
+        }
         self.consumer.unsubscribe();
         self.consumer.subscribe(&[&self.settings.topic])?;
         Ok(())

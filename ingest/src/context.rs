@@ -151,7 +151,16 @@ impl IngestContext {
         (a.partitions.len(), a.empty_since)
     }
 
-    fn note_assigned(&self, tpl: &TopicPartitionList, cooperative: bool) {
+    /// Whether exactly `partitions` of `topic` are assigned (order aside).
+    pub fn is_assigned(&self, topic: &str, partitions: &[i32]) -> bool {
+        let a = lock(&self.assignment);
+        a.partitions.len() == partitions.len()
+            && partitions
+                .iter()
+                .all(|p| a.partitions.contains(&(topic.to_string(), *p)))
+    }
+
+    pub(crate) fn note_assigned(&self, tpl: &TopicPartitionList, cooperative: bool) {
         let mut a = lock(&self.assignment);
         if !cooperative {
             a.partitions.clear();
@@ -185,7 +194,7 @@ impl IngestContext {
             .set(a.partitions.len() as i64);
     }
 
-    fn set_start_offsets(&self, tpl: &mut TopicPartitionList) {
+    pub(crate) fn set_start_offsets(&self, tpl: &mut TopicPartitionList) {
         let mut stored: HashMap<String, HashMap<i32, i64>> = HashMap::new();
         let elems: Vec<(String, i32)> = tpl
             .elements()
@@ -286,5 +295,19 @@ mod tests {
         c.note_revoked(&one, false);
         assert_eq!(c.assigned().0, 0);
         assert!(c.assigned().1.is_some());
+    }
+
+    #[test]
+    fn the_assigned_set_is_compared_whole() {
+        let c = ctx(HashMap::new(), StartAt::Beginning);
+        assert!(c.is_assigned("t", &[]));
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition("t", 0);
+        tpl.add_partition("t", 1);
+        c.note_assigned(&tpl, false);
+        assert!(c.is_assigned("t", &[1, 0]));
+        assert!(!c.is_assigned("t", &[0, 1, 2]), "a grown topic is a change");
+        assert!(!c.is_assigned("t", &[0]));
+        assert!(!c.is_assigned("u", &[0, 1]));
     }
 }
