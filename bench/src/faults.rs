@@ -68,35 +68,63 @@ pub fn run(a: Args<'_>) -> Result<()> {
         ..size(seed, manual_assignment)
     };
     let (group, manual) = (false, true);
+    // The tmpfs must fill before the stream is through: 20,000 events filled 12 MB.
+    let disk_mb = (a.events as u64 * 12 / 20_000 / 2).max(12);
+    let (tansu, mock_kind, kills) = (Kind::Tansu, Kind::Mock, a.kills);
+    let jobs = [
+        (
+            "kill tansu group",
+            Job::Kill(tansu, kills),
+            size(101, group),
+        ),
+        (
+            "kill tansu manual",
+            Job::Kill(tansu, kills),
+            size(111, manual),
+        ),
+        (
+            "kill mock group",
+            Job::Kill(mock_kind, kills),
+            mock(102, group),
+        ),
+        (
+            "kill mock manual",
+            Job::Kill(mock_kind, kills),
+            mock(112, manual),
+        ),
+        ("outage group", Job::Outage(a.outage), mock(103, group)),
+        ("outage manual", Job::Outage(a.outage), mock(113, manual)),
+        ("freeze group", Job::Frozen(GROUP_FREEZE), size(104, group)),
+        ("freeze manual", Job::Frozen(a.freeze), size(114, manual)),
+        ("new database tansu", Job::Fresh(tansu), size(105, group)),
+        ("new database mock", Job::Fresh(mock_kind), mock(106, group)),
+        (
+            "new database tansu manual",
+            Job::Fresh(tansu),
+            size(115, manual),
+        ),
+        ("rebalance tansu", Job::Rebalance(tansu), size(107, group)),
+        (
+            "rebalance mock",
+            Job::Rebalance(mock_kind),
+            mock(108, group),
+        ),
+        ("disk full", Job::DiskFull(disk_mb), size(109, group)),
+    ];
     let mut outcomes = Vec::new();
-    let mut record = |o: Outcome| {
-        println!("{}", o.line());
-        outcomes.push(o);
-    };
+    let mut failures = Vec::new();
     rt.block_on(async {
-        let kills = a.kills;
-        record(scenarios::kill_nine(&t, Kind::Tansu, kills, size(101, group)).await);
-        record(scenarios::kill_nine(&t, Kind::Tansu, kills, size(111, manual)).await);
-        record(scenarios::kill_nine(&t, Kind::Mock, kills, mock(102, group)).await);
-        record(scenarios::kill_nine(&t, Kind::Mock, kills, mock(112, manual)).await);
-        record(scenarios::broker_outage(&t, a.outage, mock(103, group)).await);
-        record(scenarios::broker_outage(&t, a.outage, mock(113, manual)).await);
-        record(scenarios::broker_frozen(&t, GROUP_FREEZE, size(104, group)).await);
-        record(scenarios::broker_frozen(&t, a.freeze, size(114, manual)).await);
-        record(scenarios::fresh_database(&t, Kind::Tansu, size(105, group)).await);
-        record(scenarios::fresh_database(&t, Kind::Mock, mock(106, group)).await);
-        record(scenarios::fresh_database(&t, Kind::Tansu, size(115, manual)).await);
-        record(scenarios::rebalance(&t, Kind::Tansu, size(107, group)).await);
-        record(scenarios::rebalance(&t, Kind::Mock, mock(108, group)).await);
-        match scenarios::disk_full(&t, Kind::Tansu, 64, size(109, group)).await {
-            Some(o) => record(o),
-            None => println!("disk full: skipped, a tmpfs cannot be mounted here (run as root)"),
+        for (name, job, s) in jobs {
+            if let Some(o) = attempt(name, run_job(t.clone(), job, s), &mut failures).await {
+                println!("{}", o.line());
+                outcomes.push(o);
+            }
         }
     });
     let doc = std::fs::read_to_string(a.out).unwrap_or_default();
-    std::fs::write(a.out, splice(&doc, &render(&outcomes, &a)))?;
+    std::fs::write(a.out, splice(&doc, &render(&outcomes, &failures, &a)))?;
     println!("wrote {}", a.out.display());
-    if outcomes.iter().any(|o| !o.exact()) {
+    if !failures.is_empty() || outcomes.iter().any(|o| !o.exact()) {
         bail!("a scenario did not end exact; see {}", a.out.display());
     }
     Ok(())
@@ -113,7 +141,68 @@ fn splice(doc: &str, section: &str) -> String {
     }
 }
 
-fn render(outcomes: &[Outcome], a: &Args<'_>) -> String {
+/// One scenario of the harness, with what it needs besides its [`Size`].
+#[derive(Clone, Copy)]
+enum Job {
+    Kill(Kind, usize),
+    Outage(Duration),
+    Frozen(Duration),
+    Fresh(Kind),
+    Rebalance(Kind),
+    /// Size of the tmpfs in MB.
+    DiskFull(u64),
+}
+
+async fn run_job(t: Tools, job: Job, size: Size) -> Option<Outcome> {
+    Some(match job {
+        Job::Kill(kind, kills) => scenarios::kill_nine(&t, kind, kills, size).await,
+        Job::Outage(down) => scenarios::broker_outage(&t, down, size).await,
+        Job::Frozen(frozen) => scenarios::broker_frozen(&t, frozen, size).await,
+        Job::Fresh(kind) => scenarios::fresh_database(&t, kind, size).await,
+        Job::Rebalance(kind) => scenarios::rebalance(&t, kind, size).await,
+        Job::DiskFull(mb) => {
+            let o = scenarios::disk_full(&t, Kind::Tansu, mb, size).await;
+            if o.is_none() {
+                println!("disk full: skipped, a tmpfs cannot be mounted here (run as root)");
+            }
+            o?
+        }
+    })
+}
+
+/// Runs one scenario as a task of its own: an assertion failing inside it is reported, and
+/// the harness goes on with the next scenario.
+async fn attempt(
+    name: &str,
+    scenario: impl std::future::Future<Output = Option<Outcome>> + Send + 'static,
+    failures: &mut Vec<String>,
+) -> Option<Outcome> {
+    match tokio::spawn(scenario).await {
+        Ok(o) => o,
+        Err(e) => {
+            let why = match e.try_into_panic() {
+                Ok(p) => p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default(),
+                Err(e) => e.to_string(),
+            };
+            let first: String = why
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect();
+            println!("{name}: did not finish: {first}");
+            failures.push(format!("{name}: {first}"));
+            None
+        }
+    }
+}
+
+fn render(outcomes: &[Outcome], failures: &[String], a: &Args<'_>) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -153,6 +242,9 @@ fn render(outcomes: &[Outcome], a: &Args<'_>) -> String {
             o.extra_dead_letter_copies,
             o.recovery_summary()
         );
+    }
+    for f in failures {
+        let _ = writeln!(md, "\n**Did not finish**: {f}");
     }
     md
 }
