@@ -17,6 +17,7 @@ use childstat_sim::SimMessage;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use rdkafka::ClientConfig;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -116,7 +117,19 @@ impl Env {
         loop {
             let high =
                 high_watermarks(&self.brokers, TOPIC, Duration::from_secs(5)).expect("watermarks");
-            let stored = p.pool.stored_offsets(TOPIC).expect("stored offsets");
+            // Offsets as reads see them: a commit becomes visible to the pool's reads (counters,
+            // indicators) once the writer has updated the serving indexes, a moment after
+            // DuckDB has it. Waiting on DuckDB's own offsets let a test read counters from
+            // before the commit it had just waited for, under load.
+            let stored: HashMap<i32, i64> = p
+                .pool
+                .counters()
+                .expect("counters")
+                .offsets
+                .iter()
+                .filter(|(topic, _, _)| topic == TOPIC)
+                .map(|(_, partition, next)| (*partition, *next))
+                .collect();
             // An empty answer is metadata not yet known (seen under load), not "caught up".
             let done = !high.is_empty()
                 && high
