@@ -36,6 +36,13 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// Sends this run's dead letters to `topic` instead of the shipped one, so another run's
+    /// can be counted on their own.
+    pub fn dead_letters_to(&mut self, topic: &str) {
+        self.extra
+            .push(("CHILDSTAT__KAFKA__DLQ_TOPIC".into(), topic.into()));
+    }
+
     pub fn new(brokers: &str, db: &Path) -> Setup {
         Setup {
             brokers: brokers.to_string(),

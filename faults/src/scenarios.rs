@@ -139,9 +139,7 @@ async fn finish(
     setup.batch_size = 20_000;
     // Its dead letters go elsewhere, so the faulted run's copies can be counted.
     broker.create_topics(&[REFERENCE_DLQ], 3);
-    setup
-        .extra
-        .push(("CHILDSTAT__KAFKA__DLQ_TOPIC".into(), REFERENCE_DLQ.into()));
+    setup.dead_letters_to(REFERENCE_DLQ);
     let mut r = Childstat::spawn(tools, &setup);
     r.wait_committed(all, CATCH_UP).await;
     assert!(r.stop(), "{scenario}: the reference run stops cleanly");
@@ -299,9 +297,7 @@ pub async fn fresh_database(tools: &Tools, kind: Kind, size: Size) -> Outcome {
     // The first database's dead letters go elsewhere, so the topic holds the new one's only.
     broker.create_topics(&[FIRST_RUN_DLQ], 3);
     let mut first = setup(&broker, &dir.path().join("old.duckdb"), size);
-    first
-        .extra
-        .push(("CHILDSTAT__KAFKA__DLQ_TOPIC".into(), FIRST_RUN_DLQ.into()));
+    first.dead_letters_to(FIRST_RUN_DLQ);
     let mut old = Childstat::spawn(tools, &first);
     old.wait_committed(&all, CATCH_UP).await;
     // The offsets' mirror reaches Kafka, so the group has a position there to be misled by.
