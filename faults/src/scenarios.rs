@@ -254,8 +254,7 @@ pub async fn broker_frozen(tools: &Tools, frozen_for: Duration, size: Size) -> O
 
 /// The whole stream is produced, then the broker `stop`s for `gap` once a quarter is
 /// consumed, then it `resume`s. Recovery: from the resume to the next commit. (Nothing is
-/// produced after the fault: a producer's acknowledgements after a broker returns took
-/// over a minute in our runs on both brokers, which is the test client's, not childstat's.)
+/// produced after the fault, so the figure is childstat's alone.)
 async fn interrupted(
     tools: &Tools,
     broker: ExternalBroker,

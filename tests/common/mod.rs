@@ -86,14 +86,7 @@ impl Env {
 
     /// Produces raw (key, payload) pairs in order and waits for every acknowledgement.
     pub async fn produce(&self, msgs: &[(String, Vec<u8>)]) {
-        let p = self.producer();
-        let futs: Vec<_> = msgs
-            .iter()
-            .map(|(k, v)| p.send(FutureRecord::to(TOPIC).key(k).payload(v), Timeout::Never))
-            .collect();
-        for f in futs {
-            f.await.expect("produce acknowledged");
-        }
+        childstat_faults::stream::send_all(&self.producer(), TOPIC, msgs).await;
     }
 
     pub async fn produce_to_partition(&self, partition: i32, msgs: &[(String, Vec<u8>)]) {
