@@ -29,18 +29,25 @@ pub fn producer(bootstrap: &str) -> FutureProducer {
 /// offset of the last batch plus one, so its watermarks cannot say when a reader is done;
 /// the acknowledgements can.)
 pub async fn produce(bootstrap: &str, topic: &str, msgs: &[(String, Vec<u8>)]) -> Ends {
-    send_all(&producer(bootstrap), topic, msgs).await
+    send_all(&producer(bootstrap), topic, None, msgs).await
 }
 
-/// Enqueues every message, in order, before waiting for any acknowledgement, so the producer
-/// batches them. (`FutureProducer::send` enqueues only when first polled: awaiting its futures
-/// one by one sent one message per `linger.ms`, 8,000 events in close to three minutes.)
-pub async fn send_all(p: &FutureProducer, topic: &str, msgs: &[(String, Vec<u8>)]) -> Ends {
+/// Enqueues every message, in order, before waiting for any acknowledgement, so none waits
+/// on the one before. (`FutureProducer::send` enqueues only when first polled: awaiting its
+/// futures one by one sent one message per `linger.ms`, 8,000 events in close to three
+/// minutes.) `partition`: the one to write to, else the key's.
+pub async fn send_all(
+    p: &FutureProducer,
+    topic: &str,
+    partition: Option<i32>,
+    msgs: &[(String, Vec<u8>)],
+) -> Ends {
     let mut ends = Ends::new();
     for chunk in msgs.chunks(10_000) {
         let mut acks = Vec::with_capacity(chunk.len());
         for (k, v) in chunk {
             let mut record = FutureRecord::to(topic).key(k).payload(v);
+            record.partition = partition;
             loop {
                 match p.send_result(record) {
                     Ok(ack) => break acks.push(ack),

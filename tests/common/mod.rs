@@ -14,8 +14,7 @@ use childstat_config::Config;
 use childstat_core::Ts;
 use childstat_ingest::{high_watermarks, EmbeddedBroker};
 use childstat_sim::SimMessage;
-use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::util::Timeout;
+use rdkafka::producer::FutureProducer;
 use rdkafka::ClientConfig;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -86,22 +85,11 @@ impl Env {
 
     /// Produces raw (key, payload) pairs in order and waits for every acknowledgement.
     pub async fn produce(&self, msgs: &[(String, Vec<u8>)]) {
-        childstat_faults::stream::send_all(&self.producer(), TOPIC, msgs).await;
+        childstat_faults::stream::send_all(&self.producer(), TOPIC, None, msgs).await;
     }
 
     pub async fn produce_to_partition(&self, partition: i32, msgs: &[(String, Vec<u8>)]) {
-        let p = self.producer();
-        for (k, v) in msgs {
-            p.send(
-                FutureRecord::to(TOPIC)
-                    .partition(partition)
-                    .key(k)
-                    .payload(v),
-                Timeout::Never,
-            )
-            .await
-            .expect("produce acknowledged");
-        }
+        childstat_faults::stream::send_all(&self.producer(), TOPIC, Some(partition), msgs).await;
     }
 
     /// Waits until the offsets committed in DuckDB reach every partition's high watermark.
