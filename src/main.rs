@@ -265,6 +265,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 "replayed {} lines in {:.1} s ({rate:.0} lines/s): {} applied, {} duplicates, {} dead-lettered, {} already applied before",
                 sum.lines, sum.seconds, sum.applied, sum.duplicates, sum.dead_lettered, sum.skipped
             );
+            eprintln!("{}{}", replay::RECOVERY_LINE, sum.recovery_line());
             eprintln!("{}{}", replay::WRITER_TIME_LINE, sum.phase_shares());
             let peak = sum.duckdb_memory_peak_line();
             eprintln!("{}{peak}", replay::DUCKDB_MEMORY_PEAK_LINE);

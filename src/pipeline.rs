@@ -75,7 +75,17 @@ impl Pipeline {
         let readers = cfg.storage.read_connections;
         // Loading the serving index reads every day's aggregates: seconds on a large file.
         let (store, pool) = tokio::task::spawn_blocking(move || {
+            let opening = std::time::Instant::now();
             let mut store = Store::open(&path, settings)?;
+            let (batches, events) = store.recovered();
+            if batches > 0 {
+                tracing::info!(
+                    batches,
+                    events,
+                    seconds = format!("{:.2}", opening.elapsed().as_secs_f64()),
+                    "folded again from the log the batches after the last checkpoint"
+                );
+            }
             let pool = store.read_pool(readers)?;
             Ok::<_, childstat_aggregator::AggError>((store, pool))
         })
@@ -290,16 +300,8 @@ fn warn_without_tokens(cfg: &Config, listen: childstat_config::ListenAddr) {
 fn seed_metrics(m: &Metrics, pool: &ReadPool) -> Result<(), AppError> {
     let c = pool.counters()?;
     for ((name, label), v) in &c.values {
-        let v = (*v).max(0) as u64;
-        match name.as_str() {
-            "consumed" => m.consumed.inc_by(v),
-            "applied" => m.applied.inc_by(v),
-            "duplicate" => m.duplicate.inc_by(v),
-            "ignored_opening" => m.openings_ignored.inc_by(v),
-            "late" => m.late.with_label_values(&[label]).inc_by(v),
-            "held" => m.orphaned.with_label_values(&[label]).inc_by(v),
-            "dead_lettered" => m.dead_lettered.with_label_values(&[label]).inc_by(v),
-            _ => {}
+        if let Some(counter) = childstat_aggregator::Counter::parse(name) {
+            crate::writer::add_count(m, counter, label, (*v).max(0) as u64);
         }
     }
     if let Some(t) = pool.newest_event()? {

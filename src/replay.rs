@@ -17,6 +17,7 @@ use std::path::Path;
 pub const WRITER_TIME_LINE: &str = "writer time by step: ";
 pub const DUCKDB_MEMORY_PEAK_LINE: &str = "DuckDB memory at its highest: ";
 pub const DUCKDB_MEMORY_END_LINE: &str = "DuckDB memory at the end: ";
+pub const RECOVERY_LINE: &str = "recovery at open: ";
 
 #[derive(Debug, Default)]
 pub struct ReplaySummary {
@@ -32,6 +33,8 @@ pub struct ReplaySummary {
     pub duckdb_memory: Vec<(String, u64)>,
     /// DuckDB's memory by tag after the batch at which its total was highest.
     pub duckdb_memory_peak: Vec<(String, u64)>,
+    /// Opening the file: (seconds, batches and events folded again from the log).
+    pub recovery: (f64, u64, u64),
 }
 
 impl ReplaySummary {
@@ -50,6 +53,12 @@ impl ReplaySummary {
     /// DuckDB's memory at the end, e.g. `BASE_TABLE 149 MB, ART_INDEX 8 MB`.
     pub fn duckdb_memory_line(&self) -> String {
         memory_line(&self.duckdb_memory)
+    }
+
+    /// How long opening the file took, and what it folded again from the log.
+    pub fn recovery_line(&self) -> String {
+        let (s, b, e) = self.recovery;
+        format!("{s:.2} s, {b} batches and {e} events folded again from the log")
     }
 
     /// DuckDB's memory after the batch at which its total was highest.
@@ -84,7 +93,10 @@ pub fn replay(
     };
     let f = std::fs::File::open(file).map_err(io_err)?;
     let total = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let opening = std::time::Instant::now();
     let mut store = Store::open(&cfg.storage.path, store_settings(cfg))?;
+    let (batches, events) = store.recovered();
+    let recovery = (opening.elapsed().as_secs_f64(), batches, events);
     let topic = format!(
         "file:{}",
         file.file_name()
@@ -116,7 +128,10 @@ pub fn replay(
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let mut sum = ReplaySummary::default();
+    let mut sum = ReplaySummary {
+        recovery,
+        ..ReplaySummary::default()
+    };
     // Reading and validating run on their own thread, one batch ahead of the writer, so
     // JSON decoding overlaps the DuckDB transaction of the batch before.
     // A rendezvous channel: at most two batches exist, the one being written and the next.
@@ -157,6 +172,9 @@ pub fn replay(
     })?;
     sum.lines = lines;
     sum.skipped = skipped;
+    // The last checkpoint: the file holds every derived table, and a later start folds
+    // nothing again.
+    store.close()?;
     bar.finish_and_clear();
     sum.seconds = started.elapsed().as_secs_f64();
     Ok(sum)

@@ -1,6 +1,6 @@
 //! Translating the typed configuration into each component's settings.
 
-use childstat_aggregator::StoreSettings;
+use childstat_aggregator::{CheckpointPolicy, StoreSettings};
 use childstat_config::{Assignment, Config};
 use childstat_core::{Calendar, Clocks, DecodeLimits, Dur};
 use childstat_ingest::{IngestSettings, EMBEDDED_CONSUMER_PROPERTIES};
@@ -16,6 +16,10 @@ pub fn store_settings(cfg: &Config) -> StoreSettings {
         calendar: Calendar::new(cfg.indicators.time_zone),
         memory_limit: cfg.storage.memory_limit.clone(),
         caseload_threshold: cfg.indicators.caseload_threshold,
+        checkpoint: CheckpointPolicy {
+            interval: cfg.storage.checkpoint_interval,
+            events: cfg.storage.checkpoint_events,
+        },
     }
 }
 

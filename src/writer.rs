@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::store_thread::{StoreThread, WRITER_NICENESS};
-use childstat_aggregator::{BatchOutcome, CrashPoint, IsoWeek, SnapshotInfo, Store, LATE_BUCKETS};
+use childstat_aggregator::{BatchOutcome, Counter, CrashPoint, IsoWeek, SnapshotInfo, Store};
 use childstat_api::Health;
 use childstat_core::{Batch, Dur, Ts};
 use childstat_ingest::Committed;
@@ -58,7 +58,14 @@ impl WriterTask {
         loop {
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => return Ok(()),
+                _ = shutdown.cancelled() => {
+                    // A last checkpoint, so the next start has nothing to fold again. If it
+                    // fails the log still holds every batch, and the next start re-folds.
+                    if let Err(e) = store.run(|s| s.checkpoint()).await? {
+                        tracing::warn!(error = %e, "the checkpoint at shutdown failed; the next start folds the batches since the last one again");
+                    }
+                    return Ok(());
+                }
                 b = self.batches.recv(), if batches_open => {
                     let Some(batch) = b else {
                         batches_open = false;
@@ -99,7 +106,11 @@ impl WriterTask {
                     // A refused or failed snapshot is the requester's answer, not a writer failure.
                     let _ = reply.send(r.map_err(|e| e.to_string()));
                 }
-                _ = tick.tick() => self.health.beat(Ts::now()),
+                _ = tick.tick() => {
+                    // An idle pipeline still checkpoints within its interval.
+                    store.run(|s| s.checkpoint_if_due()).await??;
+                    self.health.beat(Ts::now());
+                }
                 _ = report.tick() => {
                     if window_msgs > 0 {
                         let secs = window_start.elapsed().as_secs_f64();
@@ -129,24 +140,26 @@ impl WriterTask {
     }
 }
 
-/// Metrics move only after a commit, so they count what is durably applied.
+/// Adds `n` to the metric that mirrors counter `c` (the stored counters and the metrics
+/// share [`BatchOutcome::counts`]'s names and labels).
+pub fn add_count(m: &Metrics, c: Counter, label: &str, n: u64) {
+    match c {
+        Counter::Consumed => m.consumed.inc_by(n),
+        Counter::Applied => m.applied.inc_by(n),
+        Counter::Duplicate => m.duplicate.inc_by(n),
+        Counter::IgnoredOpening => m.openings_ignored.inc_by(n),
+        Counter::Late => m.late.with_label_values(&[label]).inc_by(n),
+        Counter::Held => m.orphaned.with_label_values(&[label]).inc_by(n),
+        Counter::DeadLettered => m.dead_lettered.with_label_values(&[label]).inc_by(n),
+    }
+}
+
+/// Metrics move only after a batch is folded, so they count what is durably applied.
 pub fn record(m: &Metrics, o: &BatchOutcome, health: &Health) {
-    m.consumed.inc_by(o.messages);
-    m.applied.inc_by(o.applied);
-    m.duplicate.inc_by(o.duplicates);
-    m.openings_ignored.inc_by(o.ignored_openings);
+    for (c, label, n) in o.counts() {
+        add_count(m, c, label, n);
+    }
     m.batch_events.observe(o.messages as f64);
-    for (i, label) in LATE_BUCKETS.iter().enumerate() {
-        if o.late[i] > 0 {
-            m.late.with_label_values(&[label]).inc_by(o.late[i]);
-        }
-    }
-    for (zone, n) in &o.held {
-        m.orphaned.with_label_values(&[zone]).inc_by(*n);
-    }
-    for (reason, n) in &o.dead_letters {
-        m.dead_lettered.with_label_values(&[reason]).inc_by(*n);
-    }
     if let Some(t) = o.max_occurred {
         let newest = t.0 as f64 / 1e9;
         if newest > m.newest_event_timestamp.get() {

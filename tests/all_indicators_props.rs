@@ -223,13 +223,16 @@ fn run_case(case: &Case, p: &Params) -> Result<(), TestCaseError> {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("all.duckdb");
-    let mut store = common::events::apply_in_batches(
+    let common::events::AppliedStore {
+        mut store,
+        index: pool,
+        sql,
+    } = common::events::apply_in_batches(
         &path,
         &common::events::accepted(events, 0),
         &p.cuts,
         start.plus(Dur::days(400)),
     );
-    let pool = store.read_pool(1).expect("pool");
     let naive = Naive::new(load(&path));
 
     let names: Vec<&str> = Indicator::ALL.iter().map(|i| i.name()).collect();
@@ -247,22 +250,26 @@ fn run_case(case: &Case, p: &Params) -> Result<(), TestCaseError> {
         );
     }
 
-    // Three read paths, one truth: the serving index maintained batch by batch, plain SQL,
-    // and an index loaded from the file afterwards that keeps single ledger rows only from
-    // the DST day on, so reads before it fall back to SQL and reads after cut days in memory.
-    let sql = store.read_pool_sql_only(1).expect("sql pool");
-    let cut = store
-        .read_pool_with_detail_from(1, childstat_core::calendar::day_num(dst))
-        .expect("cut pool");
+    // Three read paths, one truth: the serving index maintained batch by batch, plain SQL
+    // over the last checkpoint and the batches folded after it, and an index loaded from
+    // the file afterwards that keeps single ledger rows only from the DST day on, so reads
+    // before it fall back to SQL and reads after cut days in memory. Loading that index
+    // writes a checkpoint, so the first two are read before it.
     let history_as_of = [dst_instant, midnight(1), as_ofs[5]][p.history_pick % 3];
     let mut diffs = Vec::new();
-    for (name, pool) in [("index", &pool), ("sql", &sql), ("cut index", &cut)] {
+    let mut check = |name: &str, pool: &ReadPool| {
         let mut found = Vec::new();
         check_current(pool, &naive, &as_ofs, &mut found);
         // History is the slow part (a caseload query per bucket), so one `as_of` per case.
         check_history(pool, &naive, dst, history_as_of, &mut found);
         diffs.extend(found.into_iter().map(|d| format!("[{name}] {d}")));
-    }
+    };
+    check("index", &pool);
+    check("sql", &sql);
+    let cut = store
+        .read_pool_with_detail_from(1, childstat_core::calendar::day_num(dst))
+        .expect("cut pool");
+    check("cut index", &cut);
     verdict(diffs)
 }
 

@@ -212,7 +212,7 @@ async fn a_full_disk_stops_the_writer_and_a_restart_after_space_is_freed_is_exac
         seed: 57,
         manual_assignment: false,
     };
-    match scenarios::disk_full(&t, Kind::Tansu, 12, size).await {
+    match scenarios::disk_full(&t, Kind::Tansu, 6, size).await {
         Some(o) => o.assert_exact(),
         None => {
             assert!(

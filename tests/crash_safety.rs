@@ -1,12 +1,14 @@
-//! Crash safety: abandon a batch after rows are written but before the commit, restart on
-//! the same DuckDB file, and end with exactly the state and counters of an uncrashed run.
+//! Crash safety: stop at every cut point of the write path (within a batch's log
+//! transaction, between its commit and its fold, within a checkpoint, during the start-up
+//! re-fold), restart on the same DuckDB file, and end with exactly the state and counters of
+//! an uncrashed run.
 
 mod common;
 
 use childstat::settings::store_settings;
 use childstat::writer::CrashPlan;
 use childstat::StartOptions;
-use childstat_aggregator::{CrashPoint, Store};
+use childstat_aggregator::{CheckpointPolicy, CrashPoint, Store};
 use childstat_config::Config;
 use childstat_core::{decode, Accepted, Batch, DecodeLimits, Source, Ts};
 use common::snapshot::{assert_same, digest};
@@ -14,12 +16,11 @@ use common::{as_kv, sim_messages, Env};
 use std::path::Path;
 use std::time::Duration;
 
-const POINTS: [CrashPoint; 5] = [
-    CrashPoint::AfterRawEvents,
-    CrashPoint::AfterState,
-    CrashPoint::AfterLedger,
-    CrashPoint::AfterAggregates,
-    CrashPoint::BeforeCommit,
+/// Cut points within a batch, and whether the batch is in the log after the crash.
+const BATCH_POINTS: [(CrashPoint, bool); 3] = [
+    (CrashPoint::AfterRawEvents, false),
+    (CrashPoint::BeforeCommit, false),
+    (CrashPoint::AfterLogCommit, true),
 ];
 
 fn batches(n_msgs: usize, per_batch: usize) -> Vec<Batch> {
@@ -59,24 +60,60 @@ fn now_for(i: usize) -> Ts {
 }
 
 fn open(path: &Path) -> Store {
-    Store::open(path, store_settings(&Config::embedded_defaults())).expect("open store")
+    let mut s =
+        Store::open(path, store_settings(&Config::embedded_defaults())).expect("open store");
+    // A checkpoint every three batches of 200: every crash below has logged batches past
+    // the last checkpoint for the restart to fold again.
+    s.set_checkpoint_policy(CheckpointPolicy {
+        interval: Duration::from_secs(86_400),
+        events: 550,
+    });
+    s
+}
+
+/// The uncrashed run's digest.
+fn reference(dir: &Path, bs: &[Batch]) -> Vec<(String, Vec<String>)> {
+    let path = dir.join("reference.duckdb");
+    let mut s = open(&path);
+    for (i, b) in bs.iter().enumerate() {
+        s.apply_batch(b, now_for(i)).expect("apply");
+    }
+    s.close().expect("close");
+    digest(&path, true)
+}
+
+/// Restarts on `path`, checks where the offsets say to resume, feeds the rest and
+/// compares with the uncrashed run.
+fn resume_and_compare(
+    path: &Path,
+    bs: &[Batch],
+    resume_at: usize,
+    want: &[(String, Vec<String>)],
+    what: &str,
+) {
+    let mut s = open(path);
+    let resume = s
+        .stored_offsets("t")
+        .expect("offsets")
+        .get(&0)
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(resume, (resume_at * 200) as i64, "{what}: resume offset");
+    for (i, b) in bs.iter().enumerate().skip(resume_at) {
+        s.apply_batch(b, now_for(i)).expect("apply after restart");
+    }
+    s.close().expect("close");
+    assert_same(want, &digest(path, true), what);
 }
 
 #[test]
 fn every_cut_point_recovers_to_the_uncrashed_state() {
     let bs = batches(3_000, 200);
     let dir = tempfile::tempdir().expect("tempdir");
-    let reference = dir.path().join("reference.duckdb");
-    {
-        let mut s = open(&reference);
-        for (i, b) in bs.iter().enumerate() {
-            s.apply_batch(b, now_for(i)).expect("apply");
-        }
-    }
-    let want = digest(&reference, true);
+    let want = reference(dir.path(), &bs);
 
-    for (k, point) in POINTS.iter().enumerate() {
-        let crash_at = 2 + k * 2;
+    for (k, (point, logged)) in BATCH_POINTS.iter().enumerate() {
+        let crash_at = 4 + k * 2;
         let path = dir.path().join(format!("crash-{k}.duckdb"));
         let mut s = open(&path);
         for (i, b) in bs.iter().enumerate().take(crash_at) {
@@ -85,29 +122,38 @@ fn every_cut_point_recovers_to_the_uncrashed_state() {
         let err = s.apply_batch_crashing(&bs[crash_at], now_for(crash_at), *point);
         assert!(err.is_err(), "the injected crash surfaces as an error");
         drop(s);
-        // Restart: the offsets say where to resume; Kafka would redeliver from there.
-        let mut s = open(&path);
-        let resume = s
-            .stored_offsets("t")
-            .expect("offsets")
-            .get(&0)
-            .copied()
-            .unwrap_or(0);
-        assert_eq!(
-            resume,
-            (crash_at * 200) as i64,
-            "offsets did not move past the abandoned batch at {point:?}"
-        );
-        for (i, b) in bs.iter().enumerate().skip(crash_at) {
-            s.apply_batch(b, now_for(i)).expect("apply after restart");
-        }
-        drop(s);
-        assert_same(
-            &want,
-            &digest(&path, true),
-            &format!("crash at {point:?} in batch {crash_at}"),
-        );
+        // Kafka would redeliver from the stored offsets; a logged batch is folded again
+        // from the log instead.
+        let resume_at = crash_at + usize::from(*logged);
+        let what = format!("crash at {point:?} in batch {crash_at}");
+        resume_and_compare(&path, &bs, resume_at, &want, &what);
     }
+
+    // Killed within a checkpoint: its transaction never commits, and the restart folds
+    // everything since the previous one again.
+    let path = dir.path().join("mid-checkpoint.duckdb");
+    let mut s = open(&path);
+    for (i, b) in bs.iter().enumerate().take(8) {
+        s.apply_batch(b, now_for(i)).expect("apply");
+    }
+    assert!(s.checkpoint_crashing(CrashPoint::MidCheckpoint).is_err());
+    drop(s);
+    resume_and_compare(&path, &bs, 8, &want, "crash mid-checkpoint");
+
+    // Killed during the start-up re-fold (which writes nothing), then again restarted.
+    let path = dir.path().join("in-recovery.duckdb");
+    let mut s = open(&path);
+    s.set_checkpoint_policy(CheckpointPolicy {
+        interval: Duration::from_secs(86_400),
+        events: u64::MAX,
+    });
+    for (i, b) in bs.iter().enumerate().take(9) {
+        s.apply_batch(b, now_for(i)).expect("apply");
+    }
+    drop(s);
+    let settings = store_settings(&Config::embedded_defaults());
+    assert!(Store::open_crashing_in_recovery(&path, settings, 5).is_err());
+    resume_and_compare(&path, &bs, 9, &want, "crash during recovery");
 }
 
 #[test]
@@ -119,13 +165,13 @@ fn redelivering_a_committed_batch_changes_nothing_but_the_duplicate_count() {
     for (i, b) in bs.iter().enumerate() {
         s.apply_batch(b, now_for(i)).expect("apply");
     }
-    drop(s);
+    s.close().expect("close");
     let before = digest(&path, true);
     let mut s = open(&path);
     let again = s.apply_batch(&bs[1], now_for(99)).expect("redelivery");
     assert_eq!(again.applied, 0);
     assert_eq!(again.duplicates as usize, bs[1].accepted.len());
-    drop(s);
+    s.close().expect("close");
     let after = digest(&path, true);
     for ((name, a), (_, b)) in before.iter().zip(&after) {
         if name != "counters" && name != "offsets" {
@@ -147,7 +193,7 @@ async fn pipeline_killed_mid_batch_restarts_to_the_same_state() {
     p.shutdown.cancel();
     p.wait().await.expect("clean stop");
 
-    for (i, point) in [CrashPoint::AfterLedger, CrashPoint::BeforeCommit]
+    for (i, point) in [CrashPoint::BeforeCommit, CrashPoint::AfterLogCommit]
         .into_iter()
         .enumerate()
     {

@@ -31,10 +31,10 @@ proptest! {
         let split = dir.path().join("split.duckdb");
         let whole = dir.path().join("whole.duckdb");
         let now = Ts::parse_rfc3339("2026-11-01T00:00:00Z").expect("ts");
-        let mut s = common::events::apply_in_batches(&split, &events, &cuts, now);
-        let pool = s.read_pool(1).expect("pool");
-        let mut w = common::events::apply_in_batches(&whole, &events, &[], now);
-        let wpool = w.read_pool(1).expect("pool");
+        let s = common::events::apply_in_batches(&split, &events, &cuts, now);
+        let pool = &s.index;
+        let w = common::events::apply_in_batches(&whole, &events, &[], now);
+        let wpool = &w.sql;
         let naive = Naive::new(load(&split));
         let t0 = common::sim_start();
         for as_of in [t0.plus(Dur::hours(30)), t0.plus(Dur::hours(50)), t0.plus(Dur::days(4))] {

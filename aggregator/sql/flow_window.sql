@@ -5,14 +5,14 @@
 -- $4 lo (exclusive), $5 start of the first whole day, $6 start of hi's day, $7 hi (inclusive)
 SELECT indicator, sum(num)::BIGINT AS num, sum(den)::BIGINT AS den
 FROM (
-    SELECT indicator, num, den FROM day_sums
+    SELECT indicator, num, den FROM day_sums_now
     WHERE day >= $2 AND day < $3 AND ($1 IS NULL OR zone = $1)
     UNION ALL
     -- Two plain ranges rather than one OR: each can skip row groups by their min/max.
-    SELECT indicator, num, den FROM contrib_ledger
+    SELECT indicator, num, den FROM ledger_now
     WHERE at_ns > $4 AND at_ns < $5 AND ($1 IS NULL OR zone = $1)
     UNION ALL
-    SELECT indicator, num, den FROM contrib_ledger
+    SELECT indicator, num, den FROM ledger_now
     WHERE at_ns >= $6 AND at_ns <= $7 AND ($1 IS NULL OR zone = $1)
 )
 WHERE indicator IN ('intakes', 'contact_24h_rate', 'safety_assessment_7d_rate',

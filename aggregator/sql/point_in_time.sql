@@ -5,13 +5,13 @@
 -- $5 start of t's day, $6 t
 SELECT indicator, sum(num)::BIGINT AS num
 FROM (
-    SELECT indicator, num FROM month_sums
+    SELECT indicator, num FROM month_sums_now
     WHERE month < $2 AND ($1 IS NULL OR zone = $1)
     UNION ALL
-    SELECT indicator, num FROM day_sums
+    SELECT indicator, num FROM day_sums_now
     WHERE day >= $3 AND day < $4 AND ($1 IS NULL OR zone = $1)
     UNION ALL
-    SELECT indicator, num FROM contrib_ledger
+    SELECT indicator, num FROM ledger_now
     WHERE at_ns >= $5 AND at_ns <= $6 AND ($1 IS NULL OR zone = $1)
 )
 WHERE indicator IN ('open_investigations', 'active_cps', 'active_supervisors',

@@ -2,7 +2,7 @@
 //! prefix by epoch, the ledger tail) and a pure sweep in the core.
 
 use crate::error::Result;
-use crate::store::StoreSettings;
+use crate::settings::StoreSettings;
 use childstat_core::caseload_sweep::{caseloads_at, ActiveSpan};
 use childstat_core::{Caseload, Ts};
 use duckdb::{params, Connection};

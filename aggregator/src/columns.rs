@@ -8,17 +8,16 @@
 //! Each function's columns follow its table's declared order and types exactly (migrations
 //! 1 and 7), so DuckDB takes the chunks without casting.
 
+use crate::bloom::id_hash;
 use crate::error::{AggError, Result};
-use crate::fold::LedgerRow;
-use crate::memory::id_hash;
 use crate::rawrow::RawRow;
+use crate::since_checkpoint::SummedRow;
 use childstat_core::{Accepted, InvState, Ts};
 use duckdb::arrow::array::{
     Array, ArrayRef, BinaryBuilder, BooleanBuilder, Int32Builder, Int64Builder, StringBuilder,
     UInt64Builder,
 };
 use duckdb::arrow::record_batch::RecordBatch;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 fn col(name: &'static str, values: impl Array + 'static) -> (&'static str, ArrayRef) {
@@ -71,7 +70,8 @@ pub(crate) fn raw_events(fresh: &[&Accepted], now: Ts, batch_id: i64) -> Result<
     let mut source_offset = Int64Builder::with_capacity(n);
     let mut arrived_at = Int64Builder::with_capacity(n);
     let mut batch = Int64Builder::with_capacity(n);
-    for a in fresh {
+    let mut seq = Int32Builder::with_capacity(n);
+    for (i, a) in fresh.iter().enumerate() {
         let r = RawRow::of(a);
         let e = &a.event;
         event_id.append_value(&e.event_id);
@@ -101,6 +101,9 @@ pub(crate) fn raw_events(fresh: &[&Accepted], now: Ts, batch_id: i64) -> Result<
         source_offset.append_value(a.source.offset);
         arrived_at.append_value(now.0);
         batch.append_value(batch_id);
+        seq.append_value(
+            i32::try_from(i).map_err(|_| AggError::Columns("batch too large".into()))?,
+        );
     }
     finish(vec![
         col("event_id", event_id.finish()),
@@ -130,11 +133,12 @@ pub(crate) fn raw_events(fresh: &[&Accepted], now: Ts, batch_id: i64) -> Result<
         col("source_offset", source_offset.finish()),
         col("arrived_at", arrived_at.finish()),
         col("batch_id", batch.finish()),
+        col("batch_seq", seq.finish()),
     ])
 }
 
-/// The `investigations` rows (staged, then merged) of a batch's touched states.
-pub(crate) fn investigations(invs: &BTreeMap<String, InvState>) -> Result<RecordBatch> {
+/// The `investigations` rows (staged, then merged) of a checkpoint's dirty states.
+pub(crate) fn investigations(invs: &[(&str, &InvState)]) -> Result<RecordBatch> {
     let n = invs.len();
     let mut id = strings(n, 24);
     let mut family_id = strings(n, 12);
@@ -143,6 +147,7 @@ pub(crate) fn investigations(invs: &BTreeMap<String, InvState>) -> Result<Record
     let mut opened = BooleanBuilder::with_capacity(n);
     let mut state = BinaryBuilder::with_capacity(n, n * 160);
     let mut closed_at = Int64Builder::with_capacity(n);
+    let mut intake_zone = strings(n, 4);
     let mut encoded = Vec::with_capacity(256);
     for (inv, s) in invs {
         let o = s.opening.as_ref();
@@ -155,6 +160,7 @@ pub(crate) fn investigations(invs: &BTreeMap<String, InvState>) -> Result<Record
         childstat_core::encode_inv_state_into(s, &mut encoded)?;
         state.append_value(&encoded);
         closed_at.append_option(s.first_closed.map(|t| t.0));
+        intake_zone.append_option(childstat_core::contrib::intake(s).map(|(_, z)| z));
     }
     finish(vec![
         col("investigation_id", id.finish()),
@@ -164,11 +170,12 @@ pub(crate) fn investigations(invs: &BTreeMap<String, InvState>) -> Result<Record
         col("opened", opened.finish()),
         col("state", state.finish()),
         col("closed_at", closed_at.finish()),
+        col("intake_zone", intake_zone.finish()),
     ])
 }
 
-/// The `contrib_ledger` rows of a batch.
-pub(crate) fn ledger(rows: &[LedgerRow], batch_id: i64) -> Result<RecordBatch> {
+/// The `contrib_ledger` rows of a checkpoint, tagged with the last batch it covers.
+pub(crate) fn ledger(rows: &[SummedRow<'_>], batch_id: i64) -> Result<RecordBatch> {
     let n = rows.len();
     let mut indicator = strings(n, 24);
     let mut zone = strings(n, 4);
@@ -179,7 +186,7 @@ pub(crate) fn ledger(rows: &[LedgerRow], batch_id: i64) -> Result<RecordBatch> {
     let mut batch = Int64Builder::with_capacity(n);
     for r in rows {
         indicator.append_value(r.indicator.name());
-        zone.append_value(&r.zone);
+        zone.append_value(r.zone);
         at.append_value(r.at.0);
         day.append_value(r.day);
         num.append_value(r.num);
@@ -195,6 +202,26 @@ pub(crate) fn ledger(rows: &[LedgerRow], batch_id: i64) -> Result<RecordBatch> {
         col("den", den.finish()),
         col("batch_id", batch.finish()),
     ])
+}
+
+/// Appends a worker's status spans as `worker_spans` rows (the table, or a reader's copy of
+/// its shape).
+pub(crate) fn append_worker_spans(
+    app: &mut duckdb::Appender<'_>,
+    id: &str,
+    w: &childstat_core::WorkerState,
+) -> Result<()> {
+    for (ch, start, end) in w.spans() {
+        app.append_row(duckdb::params![
+            id,
+            ch.role.as_str(),
+            ch.status.as_str(),
+            ch.zone,
+            start.0,
+            end.0
+        ])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -255,10 +282,10 @@ mod tests {
         }
     }
 
-    fn ledger_rows() -> Vec<LedgerRow> {
-        vec![LedgerRow {
+    fn ledger_rows() -> Vec<SummedRow<'static>> {
+        vec![SummedRow {
             indicator: Indicator::ALL[0],
-            zone: "Z07".into(),
+            zone: "Z07",
             at: Ts(1_772_000_000_000_000_000),
             day: 20_510,
             num: -1,
@@ -266,16 +293,17 @@ mod tests {
         }]
     }
 
-    fn states() -> BTreeMap<String, InvState> {
+    fn states() -> Vec<(&'static str, InvState)> {
         let fresh = events();
         let mut s = InvState::default();
         for a in &fresh[..3] {
             s.apply(&a.event, Ts(5));
         }
-        BTreeMap::from([
-            ("INV-1".to_string(), s),
-            ("INV-2".to_string(), InvState::default()),
-        ])
+        vec![("INV-1", s), ("INV-2", InvState::default())]
+    }
+
+    fn state_refs<'a>(states: &'a [(&'static str, InvState)]) -> Vec<(&'static str, &'a InvState)> {
+        states.iter().map(|(id, s)| (*id, s)).collect()
     }
 
     /// Each batch's columns have its table's names and types in the table's order, so
@@ -287,7 +315,10 @@ mod tests {
         let refs: Vec<&Accepted> = fresh.iter().collect();
         let batches = [
             ("raw_events", raw_events(&refs, Ts(7), 9).expect("raw")),
-            ("investigations", investigations(&states()).expect("states")),
+            (
+                "investigations",
+                investigations(&state_refs(&states())).expect("states"),
+            ),
             ("contrib_ledger", ledger(&ledger_rows(), 9).expect("ledger")),
         ];
         for (table, batch) in batches {
@@ -405,7 +436,7 @@ mod tests {
 
         let want = states();
         let mut app = conn.appender("investigations").expect("appender");
-        app.append_record_batch(investigations(&want).expect("states"))
+        app.append_record_batch(investigations(&state_refs(&want)).expect("states"))
             .expect("append");
         app.flush().expect("flush");
         drop(app);
@@ -420,9 +451,9 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!((got[0].1, got[0].2.as_deref()), (true, Some("Z07")));
         assert_eq!((got[1].1, got[1].2.as_deref()), (false, None));
-        for (id, _, _, stored) in &got {
+        for ((id, _, _, stored), (want_id, want_state)) in got.iter().zip(&want) {
             let decoded = childstat_core::decode_inv_state(stored).expect("decodes");
-            assert_eq!(&decoded, &want[id]);
+            assert_eq!((id.as_str(), &decoded), (*want_id, want_state));
         }
     }
 }

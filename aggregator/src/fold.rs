@@ -1,12 +1,20 @@
 //! Folding a batch into new states and the ledger rows that bring the aggregates up to date.
-//! Pure: reads the current memory, returns what the batch changes.
+//! Pure: reads the fold state, returns what the batch changes; `FoldState::install` takes it.
+//!
+//! For each investigation the batch touches, its contributions to every indicator are
+//! computed from its old and new state (`core::contrib`), and the difference becomes ledger
+//! rows. The repeat-within-12-months flag of an intake also depends on the family's other
+//! intakes, so when a family gains, loses or moves an intake, each untouched relative's
+//! flag is recomputed from the family index (receipt and intake zone), without its state.
 
-use crate::memory::Memory;
-use crate::store::StoreSettings;
-use childstat_core::contrib::{investigation_contribs, CaseloadContribs, Contribs};
+use crate::fold_state::{FoldState, Member};
+use childstat_core::contrib::Contribs;
+use childstat_core::contrib::{intake, investigation_contribs, is_repeat, CaseloadContribs};
 use childstat_core::state::OrderKey;
+use childstat_core::time::{NANOS_PER_DAY, NANOS_PER_HOUR};
 use childstat_core::{
-    Accepted, Applied, Body, Calendar, DayNum, Indicator, InvState, Ts, WorkerChange, WorkerState,
+    Accepted, Applied, Body, Calendar, Clocks, DayNum, Indicator, InvState, Ts, WorkerChange,
+    WorkerState,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,6 +38,11 @@ pub struct Folded {
     /// Events held for a missing opening, by the zone they carried.
     pub held: BTreeMap<String, u64>,
     pub ignored_openings: u64,
+    /// Events by how far behind the watermark they were (`outcome::LATE_BUCKETS`).
+    pub late: [u64; 4],
+    /// The watermark after the batch.
+    pub watermark: Option<Ts>,
+    pub max_occurred: Option<Ts>,
 }
 
 fn family_of(s: Option<&InvState>) -> Option<&str> {
@@ -37,15 +50,23 @@ fn family_of(s: Option<&InvState>) -> Option<&str> {
         .map(|o| o.family_id.as_str())
 }
 
+/// One family's intakes after the batch: (id, receipt, intake zone).
+type NewView<'a> = Vec<(&'a str, Ts, &'a str)>;
+
 pub fn fold_batch(
-    mem: &Memory,
+    st: &FoldState,
     fresh: &[&Accepted],
-    settings: &crate::store::StoreSettings,
+    clocks: &Clocks,
+    cal: &Calendar,
     now: Ts,
 ) -> Folded {
-    let mut out = Folded::default();
+    let mut out = Folded {
+        watermark: st.watermark,
+        ..Folded::default()
+    };
     for a in fresh {
         let e = &a.event;
+        lateness(&mut out, e.occurred_at);
         match &e.body {
             Body::WorkerStatusChanged {
                 worker_id,
@@ -55,7 +76,7 @@ pub fn fold_batch(
                 let w = out
                     .workers
                     .entry(worker_id.clone())
-                    .or_insert_with(|| mem.workers.get(worker_id).cloned().unwrap_or_default());
+                    .or_insert_with(|| st.workers.get(worker_id).cloned().unwrap_or_default());
                 w.apply(WorkerChange {
                     key: OrderKey::of(e),
                     role: *role,
@@ -70,7 +91,7 @@ pub fn fold_batch(
                 let s = out
                     .invs
                     .entry(id.to_string())
-                    .or_insert_with(|| mem.invs.get(id).cloned().unwrap_or_default());
+                    .or_insert_with(|| st.invs.get(id).cloned().unwrap_or_default());
                 match s.apply(e, now) {
                     Applied::Applied => {}
                     Applied::Held => *out.held.entry(e.zone.clone()).or_insert(0) += 1,
@@ -80,19 +101,51 @@ pub fn fold_batch(
         }
     }
 
-    let cal = &settings.calendar;
+    let mut ledger = Vec::new();
     let mut load_diff = CaseloadContribs::default();
-    let (old_view, new_view) = family_views(mem, &out.invs);
-    let mut recompute: BTreeSet<&str> = out.invs.keys().map(String::as_str).collect();
-    for members in old_view.values().chain(new_view.values()) {
-        recompute.extend(members.iter().map(|(id, _)| id.as_str()));
+    let (old_view, new_view) = family_views(st, &out.invs);
+    for (f, old) in &old_view {
+        let new = &new_view[f];
+        for m in old.iter().filter(|m| !out.invs.contains_key(&*m.id)) {
+            let others_old = old.iter().filter(|o| o.id != m.id).map(|o| o.received_at);
+            let others_new = new.iter().filter(|o| o.0 != &*m.id).map(|o| o.1);
+            let (before, after) = (
+                is_repeat(m.received_at, others_old),
+                is_repeat(m.received_at, others_new),
+            );
+            if before != after {
+                ledger.push(LedgerRow {
+                    indicator: Indicator::RepeatWithin12mRate,
+                    zone: m.zone.to_string(),
+                    at: m.received_at,
+                    day: cal.day_of(m.received_at),
+                    num: i64::from(after) - i64::from(before),
+                    den: 0,
+                });
+            }
+        }
     }
-    for id in recompute {
-        let old = mem.invs.get(id);
-        let new = out.invs.get(id).or(old);
-        let (old_c, old_l) = contribs_in(old, id, &old_view, settings);
-        let (new_c, new_l) = contribs_in(new, id, &new_view, settings);
-        push_diff(&mut out.ledger, &old_c, &new_c, cal);
+    for (id, new) in &out.invs {
+        let old = st.invs.get(id);
+        let others_old: Vec<Ts> = family_of(old)
+            .and_then(|f| old_view.get(f))
+            .map(|m| {
+                m.iter()
+                    .filter(|m| &*m.id != id)
+                    .map(|m| m.received_at)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let others_new: Vec<Ts> = family_of(Some(new))
+            .and_then(|f| new_view.get(f))
+            .map(|m| m.iter().filter(|m| m.0 != id).map(|m| m.1).collect())
+            .unwrap_or_default();
+        let (old_c, old_l) = match old {
+            Some(s) => investigation_contribs(s, &others_old, clocks),
+            None => Default::default(),
+        };
+        let (new_c, new_l) = investigation_contribs(new, &others_new, clocks);
+        push_diff(&mut ledger, &old_c, &new_c, cal);
         for ((w, at), n) in &new_l.map {
             load_diff.add(w, *at, *n);
         }
@@ -101,15 +154,30 @@ pub fn fold_batch(
         }
     }
     for (id, w) in &out.workers {
-        let old = mem
+        let old = st
             .workers
             .get(id)
             .map(WorkerState::contribs)
             .unwrap_or_default();
-        push_diff(&mut out.ledger, &old, &w.contribs(), cal);
+        push_diff(&mut ledger, &old, &w.contribs(), cal);
     }
+    out.ledger = ledger;
     out.caseload = load_diff;
     out
+}
+
+fn lateness(out: &mut Folded, t: Ts) {
+    if let Some(w) = out.watermark.filter(|w| t < *w) {
+        let bucket = match w.since(t).0 {
+            b if b < NANOS_PER_HOUR => 0,
+            b if b < NANOS_PER_DAY => 1,
+            b if b < 7 * NANOS_PER_DAY => 2,
+            _ => 3,
+        };
+        out.late[bucket] += 1;
+    }
+    out.watermark = Some(out.watermark.map_or(t, |w| w.max(t)));
+    out.max_occurred = Some(out.max_occurred.map_or(t, |m| m.max(t)));
 }
 
 /// Appends `new − old` to the ledger. Both are one investigation's or worker's few
@@ -129,55 +197,35 @@ fn push_diff(ledger: &mut Vec<LedgerRow>, old: &Contribs, new: &Contribs, cal: &
     );
 }
 
-type FamilyView<'a> = BTreeMap<&'a str, Vec<(String, Ts)>>;
-
-/// Membership of every family the batch touches, before and after it.
+/// Every family the batch touches, with its intakes before (the family index) and after.
 fn family_views<'a>(
-    mem: &'a Memory,
+    st: &'a FoldState,
     changed: &'a BTreeMap<String, InvState>,
-) -> (FamilyView<'a>, FamilyView<'a>) {
-    // One pass over the changed investigations, grouped by family: a batch touches thousands
-    // of investigations and families, so pairing every family with every change is too slow.
-    let mut joined: BTreeMap<&str, Vec<(String, Ts)>> = BTreeMap::new();
+) -> (
+    BTreeMap<&'a str, &'a [Member]>,
+    BTreeMap<&'a str, NewView<'a>>,
+) {
     let mut families: BTreeSet<&str> = BTreeSet::new();
+    let mut joined: BTreeMap<&str, NewView<'a>> = BTreeMap::new();
     for (id, new) in changed {
-        families.extend(family_of(mem.invs.get(id)));
-        if let Some(o) = new.opening.as_ref() {
-            families.insert(o.family_id.as_str());
-            joined
-                .entry(o.family_id.as_str())
-                .or_default()
-                .push((id.clone(), o.received_at));
+        families.extend(family_of(st.invs.get(id)));
+        if let (Some(f), Some((r, zone))) = (family_of(Some(new)), intake(new)) {
+            families.insert(f);
+            joined.entry(f).or_default().push((id.as_str(), r, zone));
         }
     }
-    let mut old_view = FamilyView::new();
-    let mut new_view = FamilyView::new();
+    let mut old_view = BTreeMap::new();
+    let mut new_view = BTreeMap::new();
     for f in families {
-        let before = mem.families.get(f).cloned().unwrap_or_default();
-        let mut after: Vec<(String, Ts)> = before
+        let before: &[Member] = st.families.get(f).map_or(&[], Vec::as_slice);
+        let mut after: NewView<'a> = before
             .iter()
-            .filter(|(id, _)| !changed.contains_key(id))
-            .cloned()
+            .filter(|m| !changed.contains_key(&*m.id))
+            .map(|m| (&*m.id, m.received_at, &*m.zone))
             .collect();
         after.extend(joined.remove(f).unwrap_or_default());
         old_view.insert(f, before);
         new_view.insert(f, after);
     }
     (old_view, new_view)
-}
-
-fn contribs_in(
-    s: Option<&InvState>,
-    id: &str,
-    view: &FamilyView<'_>,
-    settings: &StoreSettings,
-) -> (Contribs, CaseloadContribs) {
-    let Some(s) = s else {
-        return Default::default();
-    };
-    let others: Vec<Ts> = family_of(Some(s))
-        .and_then(|f| view.get(f))
-        .map(|m| m.iter().filter(|(m, _)| m != id).map(|(_, t)| *t).collect())
-        .unwrap_or_default();
-    investigation_contribs(s, &others, &settings.clocks)
 }

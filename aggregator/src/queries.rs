@@ -2,7 +2,7 @@
 //! freezes a snapshot.
 
 use crate::error::Result;
-use crate::store::StoreSettings;
+use crate::settings::StoreSettings;
 use childstat_core::calendar::day_num;
 use childstat_core::{Caseload, Dur, Indicator, IndicatorValue, Ts};
 use chrono::Datelike;

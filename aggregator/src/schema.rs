@@ -45,9 +45,14 @@ const MIGRATIONS: &[Migration] = &[
         name: "binary_state",
         sql: include_str!("../migrations/0007_binary_state.sql"),
     },
+    Migration {
+        version: 8,
+        name: "state_in_memory",
+        sql: include_str!("../migrations/0008_state_in_memory.sql"),
+    },
 ];
 
-pub const CURRENT_VERSION: i32 = 7;
+pub const CURRENT_VERSION: i32 = 8;
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)";
@@ -110,7 +115,7 @@ mod tests {
             )
             .expect("insert");
         }
-        assert_eq!(migrate(&mut conn).expect("migrate"), 4);
+        assert_eq!(migrate(&mut conn).expect("migrate"), 5);
         let got: Vec<(String, Option<i64>)> = conn
             .prepare("SELECT investigation_id, closed_at FROM investigations ORDER BY 1")
             .expect("prepare")
@@ -143,7 +148,7 @@ mod tests {
             duckdb::params![json],
         )
         .expect("insert");
-        assert_eq!(migrate(&mut conn).expect("migrate"), 1);
+        assert_eq!(migrate(&mut conn).expect("migrate"), 2);
         let (stored, closed_at, family): (Vec<u8>, Option<i64>, String) = conn
             .query_row(
                 "SELECT state, closed_at, family_id FROM investigations WHERE investigation_id = 'a'",
@@ -162,7 +167,7 @@ mod tests {
         );
         let binary = childstat_core::encode_inv_state(&closed).expect("encode");
         conn.execute(
-            "INSERT OR REPLACE INTO investigations VALUES ('a', 'F1', 'Z01', 5, true, ?, NULL)",
+            "INSERT OR REPLACE INTO investigations VALUES ('a', 'F1', 'Z01', 5, true, ?, NULL, NULL)",
             duckdb::params![binary],
         )
         .expect("replace");
@@ -170,5 +175,32 @@ mod tests {
             .query_row("SELECT state FROM investigations", [], |r| r.get(0))
             .expect("row");
         assert_eq!(stored[0], childstat_core::state_codec::FORMAT_V1);
+    }
+
+    /// A database written by the per-batch path derived every batch it committed: migration 8
+    /// records a checkpoint through its last batch, so nothing is folded twice at start.
+    #[test]
+    fn an_old_database_is_checkpointed_through_its_last_batch() {
+        let mut conn = at_version(7);
+        conn.execute_batch(
+            "INSERT INTO batches VALUES (1, 10, 5, 5, NULL), (2, 20, 3, 3, NULL);
+             INSERT INTO kafka_offsets VALUES ('t', 0, 8);",
+        )
+        .expect("batches");
+        assert_eq!(migrate(&mut conn).expect("migrate"), 1);
+        let through: i64 = conn
+            .query_row("SELECT max(derived_through) FROM checkpoints", [], |r| {
+                r.get(0)
+            })
+            .expect("checkpoint");
+        assert_eq!(through, 2);
+        let next: i64 = conn
+            .query_row(
+                "SELECT next_offset FROM committed_offsets WHERE topic = 't' AND kafka_partition = 0",
+                [],
+                |r| r.get(0),
+            )
+            .expect("offsets");
+        assert_eq!(next, 8);
     }
 }

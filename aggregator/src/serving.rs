@@ -1,9 +1,10 @@
 //! The serving index: the committed aggregates, mirrored in memory for the reads a ChildStat
 //! session makes all day (current values and histories).
 //!
-//! DuckDB stays the record. The index is loaded from it when a read pool is first asked for,
-//! and the writer applies each committed batch's own ledger rows to it before it bumps the
-//! commit generation, so a read through the index sees exactly the committed state. Every
+//! DuckDB stays the record. The index is loaded from the last checkpoint when a read pool is
+//! first asked for (`serving_load.rs`), and each folded batch's own ledger rows are applied
+//! to it before the commit generation moves, so a read through the index sees exactly the
+//! folded state. Every
 //! whole-day sum is kept for all time (a few hundred bytes per zone and day); single ledger
 //! rows, needed only to cut a day at an instant, are kept from `detail_from` on. A read that
 //! would need rows older than that goes to SQL (`queries.rs`, `history.rs`), which the
@@ -13,11 +14,9 @@
 //! row groups of a ledger that is not ordered by time (about 25 ms); here it is a walk over
 //! a few thousand in-memory cells (see `docs/benchmarks.md`).
 
-use crate::error::Result;
-use crate::fold::LedgerRow;
+use crate::delta::Segment;
 use childstat_core::event::{Role, WorkerStatus};
-use childstat_core::{CaseloadContribs, DayNum, Indicator, Ts, WorkerState};
-use duckdb::{params, Connection};
+use childstat_core::{DayNum, Indicator, Ts, WorkerState};
 use std::collections::{BTreeMap, HashMap};
 
 pub(crate) const N: usize = Indicator::ALL.len();
@@ -29,24 +28,6 @@ pub(crate) type Sums = [(i64, i64); N];
 pub const DETAIL_DAYS: u32 = 124;
 /// The horizon moves in steps, so that rows are dropped a week at a time, not every batch.
 const DETAIL_STEP: DayNum = 7;
-
-const LOAD_DAYS: &str = "SELECT zone, day, indicator, num, den FROM day_sums";
-const LOAD_DETAIL: &str =
-    "SELECT zone, day, indicator, at_ns, num, den FROM contrib_ledger WHERE day >= ?";
-/// Rows exactly at a local midnight before the horizon: a point-in-time value at midnight
-/// counts them. `$2` lists the midnights as a BIGINT[] literal.
-const LOAD_AT_MIDNIGHT: &str = "
-    SELECT zone, day, indicator, sum(num)::BIGINT, sum(den)::BIGINT
-    FROM contrib_ledger
-    WHERE day < $1 AND at_ns IN (SELECT unnest($2::BIGINT[]))
-    GROUP BY ALL";
-const LOAD_DAY_RANGE: &str = "SELECT min(day), max(day) FROM contrib_ledger WHERE day < ?";
-const LOAD_LOADS: &str = "
-    SELECT worker_id, at_ns, sum(delta)::BIGINT FROM caseload_ledger
-    GROUP BY ALL ORDER BY worker_id, at_ns";
-const LOAD_SPANS: &str = "
-    SELECT worker_id, zone, start_ns, end_ns FROM worker_spans
-    WHERE role = 'cps' AND status = 'active'";
 
 /// The key under which every zone's rows are pooled again: citywide reads touch one set of
 /// cells, not twenty-one. No zone code is empty.
@@ -81,7 +62,7 @@ pub(crate) struct WorkerLoad {
 
 impl WorkerLoad {
     /// Merges time-ordered deltas into the steps in one pass.
-    fn merge(&mut self, deltas: &[(Ts, i64)]) {
+    pub(crate) fn merge(&mut self, deltas: &[(Ts, i64)]) {
         let mut out: Vec<(Ts, i64)> = Vec::with_capacity(self.steps.len() + deltas.len());
         let (mut i, mut j, mut old, mut added) = (0, 0, 0i64, 0i64);
         loop {
@@ -132,113 +113,26 @@ pub struct ServingIndex {
 }
 
 impl ServingIndex {
-    /// Reads the committed aggregates from `conn`.
-    pub(crate) fn load(
-        conn: &Connection,
+    /// An empty index keeping single rows from `detail_from` on (`None`: `detail_days`
+    /// before `now`).
+    pub(crate) fn empty(
         cal: childstat_core::Calendar,
         detail_days: Option<u32>,
         detail_from: Option<DayNum>,
         now: Ts,
-    ) -> Result<ServingIndex> {
-        let detail_from = detail_from.unwrap_or_else(|| horizon(&cal, detail_days, now));
-        let mut ix = ServingIndex {
+    ) -> ServingIndex {
+        ServingIndex {
             cal,
-            detail_from,
+            detail_from: detail_from.unwrap_or_else(|| horizon(&cal, detail_days, now)),
             detail_days,
             zones: BTreeMap::new(),
             loads: HashMap::new(),
             spans: HashMap::new(),
-        };
-        let mut stmt = conn.prepare(LOAD_DAYS)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            if let Some(s) = parse_slot(&r.get::<_, String>(2)?) {
-                let (n, d) = (r.get::<_, i64>(3)?, r.get::<_, i64>(4)?);
-                ix.update(&r.get::<_, String>(0)?, r.get(1)?, |cell| {
-                    cell.sums[s].0 += n;
-                    cell.sums[s].1 += d;
-                });
-            }
         }
-        let mut stmt = conn.prepare(LOAD_DETAIL)?;
-        let mut rows = stmt.query([detail_from])?;
-        while let Some(r) = rows.next()? {
-            if let Some(s) = parse_slot(&r.get::<_, String>(2)?) {
-                let (day, at) = (r.get::<_, DayNum>(1)?, Ts(r.get(3)?));
-                let (num, den) = (r.get::<_, i64>(4)?, r.get::<_, i64>(5)?);
-                let start = ix.cal.start_of_day(day);
-                ix.update(&r.get::<_, String>(0)?, day, |cell| {
-                    cell.rows.push(Row {
-                        at,
-                        slot: s as u8,
-                        num,
-                        den,
-                    });
-                    if at == start {
-                        let a = cell.at_start.get_or_insert_with(Box::default);
-                        a[s].0 += num;
-                        a[s].1 += den;
-                    }
-                });
-            }
-        }
-        let range: (Option<DayNum>, Option<DayNum>) =
-            conn.query_row(LOAD_DAY_RANGE, [detail_from], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        if let (Some(lo), Some(hi)) = range {
-            let list = format!(
-                "[{}]",
-                (lo..=hi)
-                    .map(|d| ix.cal.start_of_day(d).0.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
-            let mut stmt = conn.prepare(LOAD_AT_MIDNIGHT)?;
-            let mut rows = stmt.query(params![detail_from, list])?;
-            while let Some(r) = rows.next()? {
-                if let Some(s) = parse_slot(&r.get::<_, String>(2)?) {
-                    let (n, d) = (r.get::<_, i64>(3)?, r.get::<_, i64>(4)?);
-                    ix.update(&r.get::<_, String>(0)?, r.get(1)?, |cell| {
-                        let a = cell.at_start.get_or_insert_with(Box::default);
-                        a[s].0 += n;
-                        a[s].1 += d;
-                    });
-                }
-            }
-        }
-        let mut stmt = conn.prepare(LOAD_LOADS)?;
-        let mut rows = stmt.query([])?;
-        let mut current: Option<(String, Vec<(Ts, i64)>)> = None;
-        while let Some(r) = rows.next()? {
-            let w: String = r.get(0)?;
-            if current.as_ref().is_none_or(|c| c.0 != w) {
-                if let Some((w, d)) = current.take() {
-                    ix.loads.entry(w).or_default().merge(&d);
-                }
-                current = Some((w, Vec::new()));
-            }
-            if let Some(c) = current.as_mut() {
-                c.1.push((Ts(r.get(1)?), r.get(2)?));
-            }
-        }
-        if let Some((w, d)) = current {
-            ix.loads.entry(w).or_default().merge(&d);
-        }
-        let mut stmt = conn.prepare(LOAD_SPANS)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            ix.spans.entry(r.get(0)?).or_default().push(ZoneSpan {
-                zone: r.get(1)?,
-                start: Ts(r.get(2)?),
-                end: Ts(r.get(3)?),
-            });
-        }
-        Ok(ix)
     }
 
     /// Applies `f` to the zone's cell for `day` and to the citywide one.
-    fn update(&mut self, zone: &str, day: DayNum, f: impl Fn(&mut DayCell)) {
+    pub(crate) fn update(&mut self, zone: &str, day: DayNum, f: impl Fn(&mut DayCell)) {
         for key in [zone, CITY] {
             let days = match self.zones.get_mut(key) {
                 Some(days) => days,
@@ -248,18 +142,12 @@ impl ServingIndex {
         }
     }
 
-    /// Applies what one committed batch wrote: its ledger rows, caseload deltas and the new
-    /// spans of the workers it touched.
-    pub(crate) fn apply(
-        &mut self,
-        ledger: &[LedgerRow],
-        caseload: &CaseloadContribs,
-        workers: &BTreeMap<String, WorkerState>,
-        now: Ts,
-    ) {
+    /// Applies one folded batch: its ledger rows, caseload deltas and the new spans of the
+    /// workers it touched.
+    pub(crate) fn apply(&mut self, seg: &Segment, now: Ts) {
         // A batch's rows fall on few days: one time-zone conversion per day, not per row.
         let mut day_starts: HashMap<DayNum, Ts> = HashMap::new();
-        for r in ledger {
+        for r in &seg.ledger {
             let s = slot(r.indicator);
             let cal = self.cal;
             let start = *day_starts
@@ -284,33 +172,38 @@ impl ServingIndex {
                 }
             });
         }
-        // The map is ordered by (worker, at): each worker's deltas arrive in time order.
+        // Ordered by (worker, at): each worker's deltas arrive in time order.
         let mut deltas: Vec<(Ts, i64)> = Vec::new();
-        let mut iter = caseload.map.iter().peekable();
-        while let Some(((w, at), d)) = iter.next() {
+        let mut iter = seg.caseload.iter().peekable();
+        while let Some((w, at, d)) = iter.next() {
             deltas.push((*at, *d));
-            if iter.peek().is_none_or(|((next, _), _)| next != w) {
+            if iter.peek().is_none_or(|(next, _, _)| next != w) {
                 self.loads.entry(w.clone()).or_default().merge(&deltas);
                 deltas.clear();
             }
         }
-        for (id, w) in workers {
-            let spans: Vec<ZoneSpan> = w
-                .spans()
-                .filter(|(ch, _, _)| ch.role == Role::Cps && ch.status == WorkerStatus::Active)
-                .map(|(ch, start, end)| ZoneSpan {
-                    zone: ch.zone.clone(),
-                    start,
-                    end,
-                })
-                .collect();
-            if spans.is_empty() {
-                self.spans.remove(id);
-            } else {
-                self.spans.insert(id.clone(), spans);
-            }
+        for (id, w) in &seg.workers {
+            self.set_spans(id, w);
         }
         self.advance(now);
+    }
+
+    /// Replaces a worker's active-CPS spans with those of its state `w`.
+    pub(crate) fn set_spans(&mut self, id: &str, w: &WorkerState) {
+        let spans: Vec<ZoneSpan> = w
+            .spans()
+            .filter(|(ch, _, _)| ch.role == Role::Cps && ch.status == WorkerStatus::Active)
+            .map(|(ch, start, end)| ZoneSpan {
+                zone: ch.zone.clone(),
+                start,
+                end,
+            })
+            .collect();
+        if spans.is_empty() {
+            self.spans.remove(id);
+        } else {
+            self.spans.insert(id.to_string(), spans);
+        }
     }
 
     /// Heap bytes the index holds (cells, rows, load steps and spans), without allocator
@@ -367,7 +260,7 @@ fn horizon(cal: &childstat_core::Calendar, detail_days: Option<u32>, now: Ts) ->
     }
 }
 
-fn parse_slot(name: &str) -> Option<usize> {
+pub(crate) fn parse_slot(name: &str) -> Option<usize> {
     Indicator::parse(name).map(slot)
 }
 

@@ -1,13 +1,13 @@
 //! Weekly snapshots: every indicator for every zone and citywide, for every window, frozen
-//! at the end of an ISO week in local time. Written once by the writer; never rewritten
-//! unless forced, and a forced retake is recorded.
+//! at the end of an ISO week in local time. Written once by the writer, right after a
+//! checkpoint; never rewritten unless forced, and a forced retake is recorded.
 
 use crate::error::{AggError, Result};
 use crate::queries::current_on;
-use crate::store::Store;
+use crate::settings::StoreSettings;
 use childstat_core::{Dur, Ts, CITYWIDE};
 use chrono::{Datelike, NaiveDate, Weekday};
-use duckdb::params;
+use duckdb::{params, Connection};
 use std::fmt;
 use std::time::Instant;
 
@@ -78,73 +78,63 @@ const DELETE_SNAPSHOT: &str = "DELETE FROM snapshots WHERE iso_week = ?";
 const DELETE_VALUES: &str = "DELETE FROM snapshot_values WHERE iso_week = ?";
 const INSERT_SNAPSHOT: &str = "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?)";
 
-impl Store {
-    /// The instant a week's snapshot describes: local midnight starting the next week.
-    pub fn week_end(&self, week: IsoWeek) -> Ts {
-        week.end(&self.settings.calendar)
-    }
+pub(crate) fn exists(conn: &Connection, week: IsoWeek) -> Result<bool> {
+    let n: i64 = conn.query_row(EXISTS, [week.to_string()], |r| r.get(0))?;
+    Ok(n > 0)
+}
 
-    pub fn has_snapshot(&self, week: IsoWeek) -> Result<bool> {
-        let n: i64 = self
-            .conn
-            .query_row(EXISTS, [week.to_string()], |r| r.get(0))?;
-        Ok(n > 0)
+/// Freezes `week` for `zones` and citywide from the tables, which the caller has just
+/// checkpointed. Refused if it exists, unless `force`.
+pub(crate) fn freeze(
+    conn: &mut Connection,
+    settings: &StoreSettings,
+    week: IsoWeek,
+    zones: &[String],
+    now: Ts,
+    force: bool,
+) -> Result<SnapshotInfo> {
+    let started = Instant::now();
+    let name = week.to_string();
+    if exists(conn, week)? && !force {
+        return Err(AggError::SnapshotExists(name));
     }
-
-    /// Freezes `week` for `zones` and citywide. Refused if it exists, unless `force`.
-    pub fn take_snapshot(
-        &mut self,
-        week: IsoWeek,
-        zones: &[String],
-        now: Ts,
-        force: bool,
-    ) -> Result<SnapshotInfo> {
-        let started = Instant::now();
-        let name = week.to_string();
-        if self.has_snapshot(week)? && !force {
-            return Err(AggError::SnapshotExists(name));
-        }
-        let as_of = self.week_end(week);
-        let settings = self.settings.clone();
-        let tx = self.conn.transaction()?;
-        tx.execute(DELETE_SNAPSHOT, [&name])?;
-        tx.execute(DELETE_VALUES, [&name])?;
-        {
-            let mut app = tx.appender("snapshot_values")?;
-            let all = std::iter::once(None).chain(zones.iter().map(|z| Some(z.as_str())));
-            for zone in all {
-                for (wname, w) in SNAPSHOT_WINDOWS {
-                    for v in current_on(&tx, &settings, zone, w, as_of)? {
-                        app.append_row(params![
-                            name,
-                            zone.unwrap_or(CITYWIDE),
-                            wname,
-                            v.name,
-                            v.value,
-                            v.numerator,
-                            v.denominator
-                        ])?;
-                    }
+    let as_of = week.end(&settings.calendar);
+    let tx = conn.transaction()?;
+    tx.execute(DELETE_SNAPSHOT, [&name])?;
+    tx.execute(DELETE_VALUES, [&name])?;
+    {
+        let mut app = tx.appender("snapshot_values")?;
+        let all = std::iter::once(None).chain(zones.iter().map(|z| Some(z.as_str())));
+        for zone in all {
+            for (wname, w) in SNAPSHOT_WINDOWS {
+                for v in current_on(&tx, settings, zone, w, as_of)? {
+                    app.append_row(params![
+                        name,
+                        zone.unwrap_or(CITYWIDE),
+                        wname,
+                        v.name,
+                        v.value,
+                        v.numerator,
+                        v.denominator
+                    ])?;
                 }
             }
-            app.flush()?;
         }
-        let took_ms = started.elapsed().as_millis() as i64;
-        tx.execute(
-            INSERT_SNAPSHOT,
-            params![name, as_of.0, now.0, force, took_ms],
-        )?;
-        tx.commit()?;
-        self.commits
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
-        Ok(SnapshotInfo {
-            iso_week: name,
-            as_of,
-            taken_at: now,
-            forced: force,
-            took_ms,
-        })
+        app.flush()?;
     }
+    let took_ms = started.elapsed().as_millis() as i64;
+    tx.execute(
+        INSERT_SNAPSHOT,
+        params![name, as_of.0, now.0, force, took_ms],
+    )?;
+    tx.commit()?;
+    Ok(SnapshotInfo {
+        iso_week: name,
+        as_of,
+        taken_at: now,
+        forced: force,
+        took_ms,
+    })
 }
 
 #[cfg(test)]

@@ -140,6 +140,11 @@ pub struct StorageConfig {
     /// DuckDB syntax, e.g. "1GB"; `None` leaves DuckDB's own default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit: Option<String>,
+    /// The derived tables are written at most this long after a batch is folded...
+    #[serde(with = "humantime_serde")]
+    pub checkpoint_interval: Duration,
+    /// ...or once this many events have been folded since the last checkpoint.
+    pub checkpoint_events: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

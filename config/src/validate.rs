@@ -64,6 +64,8 @@ impl Config {
         if let Some(limit) = &s.memory_limit {
             not_empty("storage.memory_limit", limit)?;
         }
+        positive("storage.checkpoint_interval", s.checkpoint_interval)?;
+        at_least("storage.checkpoint_events", s.checkpoint_events, 1)?;
 
         let c = &self.clocks;
         positive("clocks.contact", c.contact)?;

@@ -124,6 +124,22 @@ impl CaseloadContribs {
     }
 }
 
+/// An opened investigation's receipt and the zone it was in then: where its intake and
+/// repeat-report contributions are attributed. The fold keeps these for every family member,
+/// so a new intake in a family can move its members' repeat flags without their states.
+pub fn intake(s: &InvState) -> Option<(Ts, &str)> {
+    let o = s.opening.as_ref()?;
+    let r = o.received_at;
+    Some((r, s.zone_at(r).unwrap_or(o.zone.as_str())))
+}
+
+/// Whether an intake received at `r` is a repeat report: another intake of the same family
+/// was received in the twelve months before it.
+pub fn is_repeat(r: Ts, others_received: impl IntoIterator<Item = Ts>) -> bool {
+    let lookback = r.minus(REPEAT_LOOKBACK);
+    others_received.into_iter().any(|t| lookback <= t && t < r)
+}
+
 /// Everything an investigation contributes. `family_received` holds the `received_at` of
 /// the family's *other* investigations, for the repeat indicator.
 pub fn investigation_contribs(
@@ -142,8 +158,7 @@ pub fn investigation_contribs(
     // Flow members attributed at received_at.
     let z = zone_at(r);
     c.add(Indicator::Intakes, &z, r, 1, 0);
-    let lookback = r.minus(REPEAT_LOOKBACK);
-    let repeat = family_received.iter().any(|&t| lookback <= t && t < r);
+    let repeat = is_repeat(r, family_received.iter().copied());
     c.add(Indicator::RepeatWithin12mRate, &z, r, i64::from(repeat), 1);
     if o.after_hours || s.contacts.iter().any(|x| x.by_ecs) {
         c.add(Indicator::EcsInvolved, &z, r, 1, 0);

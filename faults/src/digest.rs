@@ -31,13 +31,13 @@ const QUERIES: &[(&str, &str)] = &[
         "SELECT worker_id, epoch, sum(delta) FROM caseload_epoch_sums GROUP BY ALL
          HAVING sum(delta) <> 0 ORDER BY ALL",
     ),
-    ("investigations", "SELECT investigation_id, family_id, zone, received_at, opened, state FROM investigations ORDER BY ALL"),
+    ("investigations", "SELECT investigation_id, family_id, zone, received_at, opened, state, intake_zone FROM investigations ORDER BY ALL"),
     ("workers", "SELECT * FROM workers ORDER BY ALL"),
     ("counters", "SELECT * FROM pipeline_counters ORDER BY ALL"),
     ("offsets", "SELECT * FROM kafka_offsets ORDER BY ALL"),
     (
         "raw_events",
-        "SELECT * EXCLUDE (arrived_at, batch_id) FROM raw_events ORDER BY event_id",
+        "SELECT * EXCLUDE (arrived_at, batch_id, batch_seq) FROM raw_events ORDER BY event_id",
     ),
 ];
 

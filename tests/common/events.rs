@@ -86,28 +86,42 @@ pub fn batch(events: Vec<Event>, first_offset: i64) -> Batch {
     }
 }
 
+/// A store fed events in batches, with a serving-index pool and an SQL-only pool that both
+/// existed before the first batch.
+pub struct AppliedStore {
+    pub store: childstat_aggregator::Store,
+    pub index: childstat_aggregator::ReadPool,
+    pub sql: childstat_aggregator::ReadPool,
+}
+
 /// A fresh store at `path` fed `events` in batches cut at `cuts` (taken modulo the length).
 pub fn apply_in_batches(
     path: &std::path::Path,
     events: &[Accepted],
     cuts: &[usize],
     now: Ts,
-) -> childstat_aggregator::Store {
+) -> AppliedStore {
     let settings =
         childstat::settings::store_settings(&childstat_config::Config::embedded_defaults());
     let mut store = childstat_aggregator::Store::open(path, settings).expect("store");
-    // Half the cases keep no state in memory between batches: every batch reads what it
-    // needs back from DuckDB, and must reach the same values.
+    // Half the cases keep no closed investigation in memory past a checkpoint: an event for
+    // one reads its state back from DuckDB, and must reach the same values.
     if cuts.len().is_multiple_of(2) {
-        store.keep_investigations(0);
+        store.keep_closed_investigations(0);
     }
-    // Pending sums are merged every batch, every few batches or never, by the same cuts: the
-    // reads and the digest must not tell the difference.
-    store.merge_pending_after([0, 1, 40, usize::MAX][cuts.len() % 4]);
-    // The serving index exists before the first batch, so every batch is applied to it
-    // incrementally; it keeps every ledger row, so all reads can go through it.
+    // Checkpoints after every batch, never, or every few dozen or hundred events, by the
+    // same cuts: no read may tell the difference.
+    let every = [1, u64::MAX, 40, 700][cuts.len() % 4];
+    store.set_checkpoint_policy(childstat_aggregator::CheckpointPolicy {
+        interval: std::time::Duration::from_secs(86_400),
+        events: every,
+    });
+    // The pools exist before the first batch, so every batch is applied to the serving index
+    // incrementally (it keeps every ledger row, so all reads can go through it), and the SQL
+    // pool reads the batches past the last checkpoint from the published segments.
     store.serving_detail_days(None);
-    store.read_pool(1).expect("serving index");
+    let index = store.read_pool(1).expect("serving index");
+    let sql = store.read_pool_sql_only(1).expect("sql pool");
     let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (events.len() + 1)).collect();
     bounds.push(events.len());
     bounds.sort_unstable();
@@ -125,5 +139,5 @@ pub fn apply_in_batches(
         store.apply_batch(&batch, now).expect("apply");
         start = end;
     }
-    store
+    AppliedStore { store, index, sql }
 }
