@@ -26,7 +26,7 @@ impl Default for CheckpointPolicy {
     fn default() -> Self {
         CheckpointPolicy {
             interval: Duration::from_secs(10),
-            events: 500_000,
+            events: 200_000,
         }
     }
 }

@@ -95,7 +95,8 @@ struct ReplayRun {
 
 /// The diagnostic lines kept per run: the results key, and the prefix `childstat replay`
 /// prints the line with.
-const PRINTED: [(&str, &str); 3] = [
+const PRINTED: [(&str, &str); 4] = [
+    ("recovery_at_open", childstat::replay::RECOVERY_LINE),
     ("writer_time_by_step", childstat::replay::WRITER_TIME_LINE),
     (
         "duckdb_memory_at_peak",
@@ -114,14 +115,29 @@ pub const SPEED_MEMORY_LIMIT: &str = "2GB";
 /// would set it.
 pub const LEAN_MEMORY_LIMIT: &str = "512MB";
 
+/// How a replay run starts and ends.
+#[derive(Clone, Copy)]
+enum Run {
+    /// Into a fresh database, to the end of the file.
+    Whole,
+    /// Into a fresh database, killed with SIGKILL once this share of the file is read.
+    KilledAt(f64),
+    /// On the database a killed run left: it folds the log past its last checkpoint again,
+    /// then resumes the file.
+    Resumed,
+}
+
 fn replay_once(
     file: &Path,
     db: &Path,
     batch_size: Option<usize>,
     memory_limit: &str,
-) -> Result<ReplayRun> {
-    for ext in ["", ".wal", ".deadletters.ndjson"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    how: Run,
+) -> Result<Option<ReplayRun>> {
+    if !matches!(how, Run::Resumed) {
+        for ext in ["", ".wal", ".deadletters.ndjson"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
     }
     let file_bytes = std::fs::metadata(file)?.len().max(1);
     let mut cmd = Command::new(childstat_binary()?);
@@ -149,7 +165,15 @@ fn replay_once(
         }
         let rss = proc_status_bytes(&pid.to_string(), "VmRSS:");
         peak = peak.max(proc_status_bytes(&pid.to_string(), "VmHWM:"));
-        let q = ((bytes_read(pid) * 4 / file_bytes) as usize).min(3);
+        let read = bytes_read(pid);
+        if let Run::KilledAt(share) = how {
+            if read as f64 >= share * file_bytes as f64 {
+                child.kill()?;
+                child.wait()?;
+                return Ok(None);
+            }
+        }
+        let q = ((read * 4 / file_bytes) as usize).min(3);
         quarters[q] = quarters[q].max(rss);
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -170,13 +194,29 @@ fn replay_once(
             Some((key, line.to_string()))
         })
         .collect();
-    Ok(ReplayRun {
+    Ok(Some(ReplayRun {
         printed,
         seconds,
         peak_rss: peak,
         rss_by_quarter: quarters,
         db_bytes: std::fs::metadata(db).map(|m| m.len()).unwrap_or(0),
-    })
+    }))
+}
+
+/// Kills a replay of `file` with SIGKILL near its end, then starts it again on the same
+/// database, and returns what the restart printed about its recovery: the re-fold of the
+/// batches logged after the last checkpoint.
+fn recovery(file: &Path, db: &Path, memory_limit: &str) -> Result<String> {
+    replay_once(file, db, None, memory_limit, Run::KilledAt(0.97))?;
+    let resumed = replay_once(file, db, None, memory_limit, Run::Resumed)?
+        .context("the resumed replay was not killed")?;
+    let line = resumed
+        .printed
+        .into_iter()
+        .find_map(|(key, line)| (key == "recovery_at_open").then_some(line))
+        .context("the resumed replay printed no recovery line")?;
+    eprintln!("recovery after SIGKILL at 97% of the file: {line}");
+    Ok(line)
 }
 
 pub fn run(a: Args<'_>) -> Result<()> {
@@ -190,7 +230,8 @@ pub fn run(a: Args<'_>) -> Result<()> {
     let mut printed: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for run in 0..a.runs {
         let w = wc_l(&file)?;
-        let r = replay_once(&file, &db, a.batch_size, a.memory_limit)?;
+        let r = replay_once(&file, &db, a.batch_size, a.memory_limit, Run::Whole)?
+            .context("a whole replay ends on its own")?;
         let (w_rate, r_rate) = (a.events as f64 / w, a.events as f64 / r.seconds);
         eprintln!(
             "run {}: wc -l {w_rate:.0} lines/s, childstat replay {r_rate:.0} events/s ({:.1} s), peak RSS {:.0} MB, DuckDB {:.0} MB",
@@ -209,6 +250,11 @@ pub fn run(a: Args<'_>) -> Result<()> {
             printed.entry(key).or_default().push(line);
         }
     }
+    let recovered = if a.scenario == "memory" {
+        Some(recovery(&file, &db, a.memory_limit)?)
+    } else {
+        None
+    };
     for ext in ["", ".wal", ".deadletters.ndjson"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
@@ -233,6 +279,9 @@ pub fn run(a: Args<'_>) -> Result<()> {
     });
     for (key, _) in PRINTED {
         results[key] = serde_json::json!(printed.remove(key).unwrap_or_default());
+    }
+    if let Some(line) = recovered {
+        results["recovery_after_sigkill_at_97_percent"] = serde_json::json!(line);
     }
     save(a.out, a.scenario, results)
 }

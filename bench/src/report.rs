@@ -250,6 +250,14 @@ fn scenarios(all: &Value) -> String {
                 num(m(s, "db_bytes") / 1e6), num(f(&s["db_bytes"]["spread"]) / 1e6),
                 quarters.join("; "),
             );
+            if let Some(line) = s["recovery_after_sigkill_at_97_percent"].as_str() {
+                let _ = writeln!(
+                    md,
+                    "\nRecovery: a replay killed with SIGKILL at 97% of the file, then started \
+                     again on its database: opening it took {line} (the batches logged after the \
+                     last checkpoint, folded again from `raw_events` before the file resumes).\n"
+                );
+            }
             const MEMORY: &str = "(`duckdb_memory()`; primary-key indexes are `ART_INDEX`)";
             for (key, heading) in [
                 (
