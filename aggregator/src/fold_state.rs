@@ -207,11 +207,6 @@ impl FoldState {
         out
     }
 
-    /// Investigation states in memory (open, unopened, dirty and recently closed).
-    pub fn states_in_memory(&self) -> usize {
-        self.invs.len()
-    }
-
     /// Opened investigations known: all members of all families.
     pub fn opened(&self) -> u64 {
         self.families.values().map(|m| m.len() as u64).sum()

@@ -121,11 +121,6 @@ impl SinceCheckpoint {
             && (self.events >= policy.events
                 || self.since.is_some_and(|s| s.elapsed() >= policy.interval))
     }
-
-    /// Heap entries held, for the memory account.
-    pub fn entries(&self) -> usize {
-        self.ledger.len() + self.caseload.values().map(BTreeMap::len).sum::<usize>()
-    }
 }
 
 #[cfg(test)]

@@ -370,12 +370,6 @@ impl Store {
         Ok(self.st.opened())
     }
 
-    /// Investigation states held in memory, and ledger and caseload keys gathered since the
-    /// last checkpoint: what the writer's memory follows.
-    pub fn memory_footprint(&self) -> (usize, usize) {
-        (self.st.states_in_memory(), self.since.entries())
-    }
-
     /// The memory DuckDB holds, by tag, largest first.
     pub fn duckdb_memory(&self) -> Result<Vec<(String, u64)>> {
         let mut stmt = self.conn.prepare(MEMORY_BY_TAG)?;
